@@ -1,0 +1,4 @@
+import {
+  to = entra_temporary_access_pass_policy.this
+  id = "TemporaryAccessPass"
+}

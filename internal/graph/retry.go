@@ -1,0 +1,187 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	khttp "github.com/microsoft/kiota-http-go"
+)
+
+// RetryPolicy decides how throttled (429) and unavailable (503, 504) answers, and dropped connections on
+// idempotent requests, are retried. Waiting never goes past the operation's deadline (its Terraform timeout):
+// when the next wait would, the last answer is returned and becomes a clear error.
+type RetryPolicy struct {
+	// MaxAttempts is the number of attempts per request, the first included.
+	MaxAttempts int
+	// BaseDelay is the first backoff step when Graph sends no Retry-After; it doubles per attempt.
+	BaseDelay time.Duration
+	// MaxDelay caps one backoff wait. A Retry-After from Graph is honoured even when longer.
+	MaxDelay time.Duration
+}
+
+// DefaultRetryPolicy suits Graph's documented throttling: Retry-After is usually a few seconds.
+var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 10, BaseDelay: time.Second, MaxDelay: 30 * time.Second}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = DefaultRetryPolicy.MaxAttempts
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = DefaultRetryPolicy.BaseDelay
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = DefaultRetryPolicy.MaxDelay
+	}
+	return p
+}
+
+// backoff returns the wait before retry number n (1-based): exponential, capped, with jitter over the
+// upper half so that many parallel requests throttled together do not come back in lockstep.
+func (p RetryPolicy) backoff(n int) time.Duration {
+	d := p.BaseDelay << min(n-1, 20)
+	if d <= 0 || d > p.MaxDelay {
+		d = p.MaxDelay
+	}
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+// retryAfter parses a Retry-After header: delay seconds (fractions allowed) or an HTTP date.
+func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
+		return time.Duration(secs * float64(time.Second)), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+func retryableStatus(code int) bool {
+	return code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable || code == http.StatusGatewayTimeout
+}
+
+type idempotentKey struct{}
+
+// markIdempotent tells the retry middleware that a POST may be resent after a dropped connection
+// (read-only actions such as checkMemberGroups).
+func markIdempotent(ctx context.Context) context.Context {
+	return context.WithValue(ctx, idempotentKey{}, true)
+}
+
+func idempotent(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete, http.MethodPatch:
+		return true
+	}
+	marked, _ := req.Context().Value(idempotentKey{}).(bool)
+	return marked
+}
+
+type retryMiddleware struct {
+	policy RetryPolicy
+	now    func() time.Time
+	sleep  func(context.Context, time.Duration) error
+}
+
+func newRetryMiddleware(p RetryPolicy) retryMiddleware {
+	return retryMiddleware{policy: p, now: time.Now, sleep: sleepContext}
+}
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Intercept implements khttp.Middleware.
+func (m retryMiddleware) Intercept(pipeline khttp.Pipeline, index int, req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	body, err := bufferBody(req)
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 1; ; attempt++ {
+		try := req.Clone(ctx)
+		if body != nil {
+			try.Body = io.NopCloser(bytes.NewReader(body))
+			try.ContentLength = int64(len(body))
+		}
+		if attempt > 1 {
+			try.Header.Set("Retry-Attempt", strconv.Itoa(attempt-1))
+		}
+		resp, err := pipeline.Next(try, index)
+
+		var wait time.Duration
+		switch {
+		case err != nil:
+			if ctx.Err() != nil || !idempotent(req) || attempt >= m.policy.MaxAttempts {
+				return resp, err
+			}
+			wait = m.policy.backoff(attempt)
+			tflog.Warn(ctx, "Microsoft Graph connection failed; retrying", map[string]any{
+				"method": req.Method, "path": req.URL.Path, "attempt": attempt, "wait": wait.String(), "error": err.Error(),
+			})
+		case retryableStatus(resp.StatusCode) && attempt < m.policy.MaxAttempts:
+			if after, ok := retryAfter(resp.Header, m.now()); ok {
+				wait = after
+			} else {
+				wait = m.policy.backoff(attempt)
+			}
+			if deadline, ok := ctx.Deadline(); ok && m.now().Add(wait).After(deadline) {
+				tflog.Warn(ctx, "Microsoft Graph is still throttling and the operation's timeout is near; giving up", map[string]any{
+					"method": req.Method, "path": req.URL.Path, "status": resp.StatusCode, "attempt": attempt,
+				})
+				return resp, nil
+			}
+			tflog.Warn(ctx, "Microsoft Graph asked us to slow down; retrying", map[string]any{
+				"method": req.Method, "path": req.URL.Path, "status": resp.StatusCode, "attempt": attempt,
+				"wait": wait.String(), "request_id": resp.Header.Get("request-id"),
+			})
+			drain(resp)
+		default:
+			return resp, err
+		}
+		if err := m.sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// bufferBody reads a request body once so that each attempt can resend it. Graph request bodies are small.
+func bufferBody(req *http.Request) ([]byte, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, nil
+	}
+	defer req.Body.Close()
+	b, err := io.ReadAll(req.Body)
+	if err != nil {
+		return nil, errors.Join(errors.New("graph: reading request body"), err)
+	}
+	return b, nil
+}
+
+func drain(resp *http.Response) {
+	if resp == nil || resp.Body == nil {
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	_ = resp.Body.Close()
+}

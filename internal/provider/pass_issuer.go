@@ -1,0 +1,112 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/entra-tap/terraform-provider-entra/internal/graph"
+	"github.com/entra-tap/terraform-provider-entra/internal/tap"
+)
+
+// passCheck is the outcome of validating a pass request against the live tenant.
+type passCheck struct {
+	User   graph.User
+	Policy tap.Policy
+}
+
+// checkPass runs every check Graph would apply to the pass, with reads only: the policy (once per
+// provider process), the user, and, when the policy targets groups, one membership check. Every problem
+// becomes an error on the argument to fix, so a plan fails before anything is written.
+func (d *providerData) checkPass(ctx context.Context, userRef string, req tap.PassRequest, now time.Time, diags *diag.Diagnostics) *passCheck {
+	policy, err := d.policy.Get(ctx)
+	if err != nil {
+		addGraphError(diags, "Could not read the Temporary Access Pass policy", err)
+		return nil
+	}
+	for _, p := range tap.CheckPassRequest(policy, req, now) {
+		diags.AddAttributeError(path.Root(p.Attribute), p.Summary, p.Detail)
+	}
+
+	user, err := d.graph.GetUser(ctx, userRef)
+	switch {
+	case errors.Is(err, graph.ErrNotFound):
+		diags.AddAttributeError(path.Root("user_id"), "User not found",
+			fmt.Sprintf("No user %q exists in the tenant. Check the object id or user principal name; a user created moments ago can take a little while to appear.", userRef))
+		return nil
+	case err != nil:
+		addGraphError(diags, "Could not read the user", err)
+		return nil
+	}
+	if user.IsExternalGuest() {
+		diags.AddAttributeError(path.Root("user_id"), "External guests cannot have a Temporary Access Pass",
+			fmt.Sprintf("%s is an external (B2B) guest; Graph refuses: \"Temporary Access Pass cannot be added to an external guest user.\" Guests sign in with their home tenant.", user.UserPrincipalName))
+		return nil
+	}
+
+	memberOf := map[string]bool{}
+	if groups := policy.GroupIDs(); len(groups) > 0 {
+		memberOf, err = d.graph.CheckMemberGroups(ctx, user.ID, groups)
+		if err != nil {
+			addGraphError(diags, "Could not check the user's group memberships", err)
+			return nil
+		}
+	}
+	if in, why := policy.Scope(user.ID, memberOf); !in {
+		diags.AddAttributeError(path.Root("user_id"), "User not in the Temporary Access Pass policy's scope",
+			fmt.Sprintf("%s cannot be issued a pass: %s. Graph would refuse with \"Converged UserCredentialPolicy does not allow creating or updating this authentication method\". "+
+				"Add the user (or a group they belong to) to the policy's include_targets, or remove the exclusion.", user.UserPrincipalName, why))
+	}
+	if diags.HasError() {
+		return nil
+	}
+	return &passCheck{User: *user, Policy: policy}
+}
+
+// outstandingPass returns the pass the user holds that still matters: usable now, or waiting for its start
+// (a new hire's pass for their first day). Expired and used passes do not count.
+func outstandingPass(passes []graph.TemporaryAccessPass, now time.Time) *graph.TemporaryAccessPass {
+	for i := range passes {
+		p := passes[i]
+		switch {
+		case p.MethodUsabilityReason == "OneTimeUsed" || p.MethodUsabilityReason == "oneTimeUsed":
+			continue
+		case !now.Before(p.ExpirationDateTime()):
+			continue
+		}
+		return &p
+	}
+	return nil
+}
+
+// issuePass creates the pass unless the user already holds an outstanding one and rotate is false; in that
+// case it returns the existing pass and issues nothing.
+func (d *providerData) issuePass(ctx context.Context, user graph.User, req tap.PassRequest, rotate bool, now time.Time) (issued, kept *graph.TemporaryAccessPass, err error) {
+	if !rotate {
+		passes, err := d.graph.ListTAPs(ctx, user.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if existing := outstandingPass(passes, now); existing != nil {
+			return nil, existing, nil
+		}
+	}
+	body := graph.NewTAP{StartDateTime: tap.StartForGraph(req.StartDateTime, now), IsUsableOnce: req.IsUsableOnce}
+	if req.LifetimeInMinutes != nil {
+		lifetime := int(*req.LifetimeInMinutes)
+		body.LifetimeInMinutes = &lifetime
+	}
+	created, err := d.graph.CreateTAP(ctx, user.ID, body)
+	if err != nil {
+		return nil, nil, err
+	}
+	tflog.Info(ctx, "Issued a Temporary Access Pass", map[string]any{
+		"user_id": user.ID, "pass_id": created.ID, "start": created.StartDateTime.Format(time.RFC3339), "lifetime_in_minutes": created.LifetimeInMinutes,
+	})
+	return created, nil, nil
+}

@@ -1,0 +1,85 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/entra-tap/terraform-provider-entra/internal/graph"
+	"github.com/entra-tap/terraform-provider-entra/internal/tap"
+)
+
+// providerData is what Configure hands to every resource, data source and ephemeral resource.
+type providerData struct {
+	graph  *graph.Client
+	policy *policyCache
+}
+
+func newProviderData(client *graph.Client) *providerData {
+	return &providerData{graph: client, policy: &policyCache{client: client}}
+}
+
+// providerDataFrom is the standard Configure guard: nil before the provider is configured, an error
+// when the framework hands over something unexpected.
+func providerDataFrom(in any, diags *diag.Diagnostics) *providerData {
+	if in == nil {
+		return nil
+	}
+	data, ok := in.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", in))
+		return nil
+	}
+	return data
+}
+
+// policyCache reads the tenant's TAP policy once per provider process and shares it between every
+// pass being validated or issued; the policy resource writes through it so that later reads in the same
+// run see its changes.
+type policyCache struct {
+	client *graph.Client
+
+	mu     sync.Mutex
+	policy *tap.Policy
+}
+
+// Get returns the cached policy, reading it on first use. Concurrent first callers wait for one read.
+func (c *policyCache) Get(ctx context.Context) (tap.Policy, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.policy == nil {
+		p, err := c.client.GetTAPPolicy(ctx)
+		if err != nil {
+			return tap.Policy{}, err
+		}
+		c.policy = p
+	}
+	return *c.policy, nil
+}
+
+// Refresh reads the policy from Graph and updates the cache.
+func (c *policyCache) Refresh(ctx context.Context) (tap.Policy, error) {
+	p, err := c.client.GetTAPPolicy(ctx)
+	if err != nil {
+		return tap.Policy{}, err
+	}
+	c.Set(*p)
+	return *p, nil
+}
+
+// Set records a policy this process just wrote or read.
+func (c *policyCache) Set(p tap.Policy) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.policy = &p
+}
+
+// Forget drops the cached policy, e.g. after a reset whose result Graph does not return.
+func (c *policyCache) Forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.policy = nil
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole suite: unit, emulator and acceptance tests. Acceptance tests run the real CLI against the
+# in-process emulator. With $TF_ACC_TERRAFORM_PATH set, that CLI is used; otherwise the suite runs once with
+# `terraform` (when installed) and once with OpenTofu built from tools/go.mod.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export TF_ACC=1
+flags=(-count=1 -timeout=45m ${GOTESTFLAGS:-})
+
+run() {
+	local cli=$1; shift
+	echo "==> $("$cli" version | head -n 1) ($cli): go test $*"
+	TF_ACC_TERRAFORM_PATH=$cli go test "${flags[@]}" "$@"
+}
+
+if [[ -n "${TF_ACC_TERRAFORM_PATH:-}" ]]; then
+	run "$TF_ACC_TERRAFORM_PATH" ./...
+	exit 0
+fi
+
+make --no-print-directory tofu
+if command -v terraform >/dev/null 2>&1; then
+	run "$(command -v terraform)" ./...
+	# Only the packages that drive a CLI need the second run.
+	run "$PWD/bin/tofu" ./internal/provider/...
+else
+	echo "terraform is not installed: running the suite with OpenTofu only"
+	run "$PWD/bin/tofu" ./...
+fi
