@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make demo: builds the provider, starts the local emulated tenant, and runs init, plan and apply of
-# examples/demo with the real CLI through a dev_overrides CLI configuration, then stops the emulator.
+# examples/demo with the real CLI through a dev_overrides CLI configuration. It then shows what a user
+# experiences (signing in with the delivered passes), re-applies to show no pass is replaced, checks that
+# no pass leaked into state, plan or output, and stops the emulator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -20,22 +22,30 @@ if [[ -z "$cli" ]]; then
 	if command -v terraform >/dev/null 2>&1; then cli=$(command -v terraform); else make --no-print-directory tofu; cli=$root/bin/tofu; fi
 fi
 
-say "Building the provider and the emulator"
+say "Building the provider, the emulator and the leak scanner"
 go build -o "$work/plugins/terraform-provider-entra" .
 go build -o "$work/entra-emulator" ./internal/emulator/cmd/entra-emulator
+go build -o "$work/leakscan" ./internal/acctest/cmd/leakscan
 
-say "Starting the local emulated tenant"
-"$work/entra-emulator" -env-file "$work/emulator.env" -state-dir "$work/emulator" -seed examples/demo/tenant.json >"$work/emulator.log" 2>&1 &
+say "Starting the local emulated tenant (users, groups and methods from examples/demo/tenant.json)"
+mkdir -p "$work/config" "$work/delivered"
+cp -R examples/demo/. "$work/config/"
+"$work/entra-emulator" -env-file "$work/emulator.env" -state-dir "$work/emulator" \
+	-seed examples/demo/tenant.json -seed-tfvars "$work/config/seed.auto.tfvars.json" >"$work/emulator.log" 2>&1 &
 emulator_pid=$!
-for _ in $(seq 1 100); do [[ -s "$work/emulator.env" ]] && break; sleep 0.1; done
+for _ in $(seq 1 200); do [[ -s "$work/emulator.env" ]] && break; sleep 0.1; done
 if [[ ! -s "$work/emulator.env" ]]; then cat "$work/emulator.log"; echo "the emulator did not start" >&2; exit 1; fi
 set -a
 # shellcheck disable=SC1091
 source "$work/emulator.env"
 set +a
-echo "Microsoft Graph: $ARM_MSGRAPH_ENDPOINT   tenant: $ARM_TENANT_ID"
+echo "Microsoft Graph: $ARM_MSGRAPH_ENDPOINT   authority: $ARM_AUTHORITY_HOST   tenant: $ARM_TENANT_ID"
+control() { curl -sS --cacert "$ENTRA_EMULATOR_CA_FILE" -H 'Content-Type: application/json' "$@"; }
+tenant_api=$ENTRA_EMULATOR_URL/_emulator/tenants/$ARM_TENANT_ID
+# Count only what the provider does from here on, not the seeding.
+control -X DELETE "$tenant_api/requests" >/dev/null
 
-# The provider is found through dev_overrides, as a developer would test a local build.
+# The provider is found through dev_overrides, as a developer tests a local build.
 cat >"$work/cli.tfrc" <<TFRC
 provider_installation {
   dev_overrides {
@@ -44,18 +54,43 @@ provider_installation {
   direct {}
 }
 TFRC
-export TF_CLI_CONFIG_FILE=$work/cli.tfrc
-export TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
+export TF_CLI_CONFIG_FILE=$work/cli.tfrc TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
+export TF_VAR_delivery_dir=$work/delivered
+# 08:00 on the first day, two days from now, in this machine's time zone.
+export TF_VAR_hire_start=$(date -d "$(date +%F) +2 days 08:00" +%Y-%m-%dT%H:%M:%S%:z)
 
-cp -R examples/demo "$work/config"
 cd "$work/config"
+tf() { "$cli" "$@" -no-color 2>&1 | tee -a "$work/cli-output.log"; return "${PIPESTATUS[0]}"; }
 say "$("$cli" version | head -n 1): init"
-"$cli" init -input=false -no-color | grep -v '^$' || true
-say "plan"
-"$cli" plan -input=false -no-color -out=demo.tfplan
-say "apply"
-"$cli" apply -input=false -no-color demo.tfplan
+tf init -input=false >/dev/null && echo "initialized (the provider comes from dev_overrides)"
+say "plan: the policy change is shown in full; both passes are checked against the tenant, none is issued"
+tf plan -input=false -out=demo.tfplan
+echo "passes issued while planning: $(control "$tenant_api/counters" | grep -o '"POST /v1.0/users/{id}/authentication/temporaryAccessPassMethods":[0-9]*' | cut -d: -f2 || true)"
+say "apply: the policy is written, each pass is issued once and delivered"
+tf apply -input=false demo.tfplan
+
+say "What the users experience"
+for who in onboarding helpdesk; do
+	[[ -s "$work/delivered/$who.pass" ]] || { echo "no pass was delivered for $who" >&2; exit 1; }
+	echo "$who: a pass of $(wc -c <"$work/delivered/$who.pass") characters was delivered"
+done
+signin() { control -X POST "$tenant_api/signin" -d "{\"user\":\"$1\",\"temporaryAccessPass\":\"$(sed 's/["\\]/\\&/g' "$2")\"}"; echo; }
+ada=$(sed -n 's/.*"ada_upn": "\(.*\)".*/\1/p' seed.auto.tfvars.json)
+grace=$(sed -n 's/.*"grace_upn": "\(.*\)".*/\1/p' seed.auto.tfvars.json)
+echo "Ada signs in today, before her start date:"; signin "$ada" "$work/delivered/onboarding.pass"
+control -X POST "$tenant_api/clock" -d "{\"now\":\"$(date -u -d "$TF_VAR_hire_start + 1 minute" +%Y-%m-%dT%H:%M:%SZ)\"}" >/dev/null
+echo "Ada signs in at 08:01 on her first day:"; signin "$ada" "$work/delivered/onboarding.pass"
+control -X POST "$tenant_api/clock" -d '{"real":true}' >/dev/null
+echo "Grace signs in during the helpdesk call:"; signin "$grace" "$work/delivered/helpdesk.pass"
+echo "Grace tries the one-time pass again:"; signin "$grace" "$work/delivered/helpdesk.pass"
+
+say "re-apply: nothing changes and no pass is replaced"
+tf apply -input=false -auto-approve | grep -E 'Warning|already holds|Apply complete' || true
+
 say "What the provider did against the emulated tenant"
-"$cli" output -no-color
-curl -s --cacert "$ENTRA_EMULATOR_CA_FILE" "$ENTRA_EMULATOR_URL/_emulator/tenants/$ARM_TENANT_ID/counters" | sed 's/^/Graph requests: /'
-echo
+tf output
+echo "Microsoft Graph requests made by the provider (plan, apply, re-apply):"
+control "$tenant_api/counters" | grep -o '"[A-Z]* /v1.0[^"]*":[0-9]*' | sed 's/^/  /'
+
+say "Leak check: no pass, token or secret in state, saved plan or CLI output"
+"$work/leakscan" terraform.tfstate demo.tfplan "$work/cli-output.log"

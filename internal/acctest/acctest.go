@@ -39,7 +39,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "acctest: starting the emulator:", err)
 		return 1
 	}
-	defer emu.Close()
+	defer func() { _ = emu.Close() }()
 	if err := configureEnvironment(emu); err != nil {
 		fmt.Fprintln(os.Stderr, "acctest:", err)
 		return 1
@@ -51,7 +51,11 @@ func run(m *testing.M) int {
 	}
 	shared.emu = emu
 	shared.control = control.New(emu.URL(), client)
-	return m.Run()
+
+	if os.Getenv("TF_ACC") == "" || os.Getenv("ENTRA_LEAK_SCAN") == "0" {
+		return m.Run()
+	}
+	return runWithLeakScan(m)
 }
 
 // configureEnvironment sets what an operator of a private cloud would set: the endpoints, the CA bundle

@@ -100,7 +100,7 @@ func (cfg Config) requestFederatedToken(ctx context.Context, method, tokenURL, f
 	if err != nil {
 		return "", fmt.Errorf("requesting an OIDC token from oidc_request_url: %w", redactURLError(err))
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return "", fmt.Errorf("reading the OIDC token response: %w", err)

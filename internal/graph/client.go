@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	kiotaauth "github.com/microsoft/kiota-authentication-azure-go"
@@ -104,6 +103,3 @@ func userAgentVersion(ua string) string {
 	}
 	return version
 }
-
-// requestTimeout bounds one HTTP attempt when the caller set no deadline (Graph's own limit is 60 s, spec §1.2).
-const requestTimeout = 90 * time.Second

@@ -53,32 +53,34 @@ func (c *Client) ListMethods(ctx context.Context, userID string) ([]Authenticati
 
 func methodFromModel(m models.AuthenticationMethodable) AuthenticationMethod {
 	am := AuthenticationMethod{ID: deref(m.GetId()), CreatedDateTime: m.GetCreatedDateTime()}
+	// Concrete types, not the interfaces: the interface of one method type can be satisfied by another
+	// (every platform credential is also a windowsHelloForBusinessAuthenticationMethodable).
 	switch v := m.(type) {
-	case models.Fido2AuthenticationMethodable:
+	case *models.Fido2AuthenticationMethod:
 		am.Type, am.DisplayName, am.Device = MethodFido2, deref(v.GetDisplayName()), deref(v.GetModel())
-	case models.MicrosoftAuthenticatorAuthenticationMethodable:
+	case *models.MicrosoftAuthenticatorAuthenticationMethod:
 		am.Type, am.DisplayName, am.Device = MethodMicrosoftAuthenticator, deref(v.GetDisplayName()), deref(v.GetDeviceTag())
-	case models.PhoneAuthenticationMethodable:
+	case *models.PhoneAuthenticationMethod:
 		am.Type, am.PhoneNumber = MethodPhone, deref(v.GetPhoneNumber())
 		if t := v.GetPhoneType(); t != nil {
 			am.PhoneType = t.String()
 		}
-	case models.EmailAuthenticationMethodable:
+	case *models.EmailAuthenticationMethod:
 		am.Type, am.EmailAddress = MethodEmail, deref(v.GetEmailAddress())
-	case models.SoftwareOathAuthenticationMethodable:
+	case *models.SoftwareOathAuthenticationMethod:
 		am.Type = MethodSoftwareOath
-	case models.WindowsHelloForBusinessAuthenticationMethodable:
+	case *models.WindowsHelloForBusinessAuthenticationMethod:
 		am.Type, am.DisplayName = MethodWindowsHelloForBusiness, deref(v.GetDisplayName())
-	case models.PlatformCredentialAuthenticationMethodable:
+	case *models.PlatformCredentialAuthenticationMethod:
 		am.Type, am.DisplayName = MethodPlatformCredential, deref(v.GetDisplayName())
 		if p := v.GetPlatform(); p != nil {
 			am.Device = p.String()
 		}
-	case models.ExternalAuthenticationMethodable:
+	case *models.ExternalAuthenticationMethod:
 		am.Type, am.DisplayName = MethodExternal, deref(v.GetDisplayName())
-	case models.TemporaryAccessPassAuthenticationMethodable:
+	case *models.TemporaryAccessPassAuthenticationMethod:
 		am.Type = MethodTemporaryAccessPass
-	case models.PasswordAuthenticationMethodable:
+	case *models.PasswordAuthenticationMethod:
 		am.Type = MethodPassword
 	default:
 		am.Type = strings.TrimSuffix(strings.TrimPrefix(deref(m.GetOdataType()), "#microsoft.graph."), "AuthenticationMethod")

@@ -55,13 +55,13 @@ func policyFromModel(m models.TemporaryAccessPassAuthenticationMethodConfigurati
 	for _, t := range m.GetIncludeTargets() {
 		p.IncludeTargets = append(p.IncludeTargets, tap.IncludeTarget{
 			ID:                     deref(t.GetId()),
-			Type:             targetTypeString(t.GetTargetType()),
+			Type:                   targetTypeString(t.GetTargetType()),
 			IsRegistrationRequired: deref(t.GetIsRegistrationRequired()),
 		})
 	}
 	for _, t := range m.GetExcludeTargets() {
 		p.ExcludeTargets = append(p.ExcludeTargets, tap.Target{
-			ID:         deref(t.GetId()),
+			ID:   deref(t.GetId()),
 			Type: targetTypeString(t.GetTargetType()),
 		})
 	}

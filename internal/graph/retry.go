@@ -170,7 +170,7 @@ func bufferBody(req *http.Request) ([]byte, error) {
 	if req.Body == nil || req.Body == http.NoBody {
 		return nil, nil
 	}
-	defer req.Body.Close()
+	defer func() { _ = req.Body.Close() }()
 	b, err := io.ReadAll(req.Body)
 	if err != nil {
 		return nil, errors.Join(errors.New("graph: reading request body"), err)

@@ -24,12 +24,15 @@ type passCheck struct {
 // provider process), the user, and, when the policy targets groups, one membership check. Every problem
 // becomes an error on the argument to fix, so a plan fails before anything is written.
 func (d *providerData) checkPass(ctx context.Context, userRef string, req tap.PassRequest, now time.Time, diags *diag.Diagnostics) *passCheck {
-	policy, err := d.policy.Get(ctx)
+	policy, planned, err := d.policy.ForPasses(ctx)
 	if err != nil {
 		addGraphError(diags, "Could not read the Temporary Access Pass policy", err)
 		return nil
 	}
 	for _, p := range tap.CheckPassRequest(policy, req, now) {
+		if planned {
+			p.Detail += " (Checked against the policy as this run's entra_temporary_access_pass_policy will leave it.)"
+		}
 		diags.AddAttributeError(path.Root(p.Attribute), p.Summary, p.Detail)
 	}
 
@@ -68,18 +71,16 @@ func (d *providerData) checkPass(ctx context.Context, userRef string, req tap.Pa
 	return &passCheck{User: *user, Policy: policy}
 }
 
-// outstandingPass returns the pass the user holds that still matters: usable now, or waiting for its start
-// (a new hire's pass for their first day). Expired and used passes do not count.
+// outstandingPass returns the pass the user holds that is not yet expired: usable now, waiting for its
+// start (a new hire's pass for their first day), or already used within its lifetime. Replacing any of
+// these on a routine re-apply would revoke a delivered pass or mint one nobody receives. An expired pass
+// is dead, so a new one replaces nothing of value.
 func outstandingPass(passes []graph.TemporaryAccessPass, now time.Time) *graph.TemporaryAccessPass {
 	for i := range passes {
-		p := passes[i]
-		switch {
-		case p.MethodUsabilityReason == "OneTimeUsed" || p.MethodUsabilityReason == "oneTimeUsed":
-			continue
-		case !now.Before(p.ExpirationDateTime()):
-			continue
+		if now.Before(passes[i].ExpirationDateTime()) {
+			p := passes[i]
+			return &p
 		}
-		return &p
 	}
 	return nil
 }

@@ -44,6 +44,8 @@ type policyCache struct {
 
 	mu     sync.Mutex
 	policy *tap.Policy
+	// planned is the policy as a plan of the policy resource in this run will leave it.
+	planned *tap.Policy
 }
 
 // Get returns the cached policy, reading it on first use. Concurrent first callers wait for one read.
@@ -82,4 +84,26 @@ func (c *policyCache) Forget() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.policy = nil
+}
+
+// SetPlanned records the policy a planned change of the policy resource will write. Passes planned in
+// the same run (with depends_on on the policy resource) are then checked against the policy they will
+// meet at apply, not the one the tenant has now.
+func (c *policyCache) SetPlanned(p tap.Policy) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.planned = &p
+}
+
+// ForPasses returns the policy passes are checked against: the planned one when this run changes the
+// policy, otherwise the tenant's.
+func (c *policyCache) ForPasses(ctx context.Context) (tap.Policy, bool, error) {
+	c.mu.Lock()
+	planned := c.planned
+	c.mu.Unlock()
+	if planned != nil {
+		return *planned, true, nil
+	}
+	p, err := c.Get(ctx)
+	return p, false, err
 }

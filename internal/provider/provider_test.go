@@ -42,7 +42,7 @@ func TestProviderSchemaIsValid(t *testing.T) {
 
 func TestAccProvider_wrongClientSecretFailsPlanClearly(t *testing.T) {
 	tenant := acctest.NewTenant(t)
-	resource.ParallelTest(t, resource.TestCase{
+	acctest.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: tenant.ProviderBlock() + `
@@ -61,7 +61,7 @@ data "entra_temporary_access_pass_policy" "this" {
 }
 
 func TestAccProvider_missingTenantIDNamesTheSetting(t *testing.T) {
-	resource.ParallelTest(t, resource.TestCase{
+	acctest.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: `

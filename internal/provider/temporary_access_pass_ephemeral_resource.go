@@ -75,8 +75,9 @@ func (r *temporaryAccessPassEphemeralResource) Schema(ctx context.Context, _ eph
 			"(policy enabled, user in the policy's scope, lifetime within the policy's range, one-time rule, start time, guests) and every problem " +
 			"fails the plan, but no pass is created; while applying, the pass is issued.\n\n" +
 			"**A re-apply does not replace a pass.** A user holds at most one pass and a new one revokes the previous one, so by default a user " +
-			"who already holds a pass that is usable or waiting for its start is not given a new one: `status` is `existing_pass_kept`, " +
-			"`temporary_access_pass` is null and a warning names the existing pass. Set `rotate = true` to replace it.\n\n" +
+			"who holds a pass that has not expired (usable, waiting for its start, or used) is not given a new one: `status` is `existing_pass_kept`, " +
+			"`temporary_access_pass` is null and a warning names the existing pass and its expiry. Set `rotate = true` for one run to replace it; " +
+			"left on, Terraform would replace the pass at every apply, since it opens ephemeral resources at every apply.\n\n" +
 			"Needs the Microsoft Graph application permissions `UserAuthMethod-TAP.ReadWrite.All` (or `UserAuthenticationMethod.ReadWrite.All`), " +
 			"`User.Read.All`, `GroupMember.Read.All` when the policy targets groups, and `Policy.Read.AuthenticationMethod`.",
 		Attributes: map[string]schema.Attribute{
@@ -99,7 +100,8 @@ func (r *temporaryAccessPassEphemeralResource) Schema(ctx context.Context, _ eph
 				MarkdownDescription: "Whether to issue the pass. Set it to `terraform.applying`, so that `plan` only validates and `apply` issues. " +
 					"When `false` (the default), every check runs against the tenant but nothing is created and `status` is `validated`."},
 			"rotate": schema.BoolAttribute{Optional: true,
-				MarkdownDescription: "Whether to replace a pass the user already holds (usable, or waiting for its start). The old pass stops working. Defaults to `false`."},
+				MarkdownDescription: "Whether to replace a pass the user already holds that has not expired. The old pass stops working. Defaults to `false`. " +
+					"Set it for the run that should rotate the pass (e.g. `rotate = var.rotate`), not permanently."},
 			"timeouts": timeouts.Attributes(ctx),
 
 			"status": schema.StringAttribute{Computed: true,

@@ -55,11 +55,11 @@ func digest(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// countIs asserts a request counter at a point in the test.
-func countIs(t *testing.T, tenant *acctest.Tenant, route string, want int64, when string) {
+// passesIssued asserts how many passes the tenant has issued at a point in the test.
+func passesIssued(t *testing.T, tenant *acctest.Tenant, want int64, when string) {
 	t.Helper()
-	if got := tenant.Counters().ByRoute[route]; got != want {
-		t.Errorf("%s: %d requests %q, want %d", when, got, route, want)
+	if got := tenant.Counters().ByRoute[acctest.RouteCreateTAP]; got != want {
+		t.Errorf("%s: %d passes issued (POST), want %d", when, got, want)
 	}
 }
 
@@ -76,7 +76,7 @@ func TestAccTemporaryAccessPassEphemeral_planIssuesNothingApplyIssuesExactlyOne(
 	tenant.ClearRequests()
 	config := deliveredConfig(tenant, "", ada.UserPrincipalName, grace.UserPrincipalName)
 
-	resource.ParallelTest(t, resource.TestCase{
+	acctest.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithEcho,
 		Steps: []resource.TestStep{
 			{
@@ -84,14 +84,14 @@ func TestAccTemporaryAccessPassEphemeral_planIssuesNothingApplyIssuesExactlyOne(
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					checkFunc(func(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse) {
 						// The plan validated both passes against the tenant and issued none.
-						countIs(t, tenant, acctest.RouteCreateTAP, 0, "after plan")
+						passesIssued(t, tenant, 0, "after plan")
 						if tenant.Counters().ByRoute[acctest.RouteGetUser] == 0 {
 							t.Error("plan must check the users against the tenant")
 						}
 					}),
 				}},
 				Check: func(*terraform.State) error {
-					countIs(t, tenant, acctest.RouteCreateTAP, 2, "after the first apply")
+					passesIssued(t, tenant, 2, "after the first apply")
 					return nil
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -104,7 +104,7 @@ func TestAccTemporaryAccessPassEphemeral_planIssuesNothingApplyIssuesExactlyOne(
 				// A routine re-apply keeps the passes the new hires already hold.
 				Config: config,
 				Check: func(*terraform.State) error {
-					countIs(t, tenant, acctest.RouteCreateTAP, 2, "after the re-apply")
+					passesIssued(t, tenant, 2, "after the re-apply")
 					return nil
 				},
 			},
@@ -153,7 +153,7 @@ func TestAccTemporaryAccessPassEphemeral_rotateReplacesTheExistingPass(t *testin
 	}
 	tenant.ClearRequests()
 
-	resource.ParallelTest(t, resource.TestCase{
+	acctest.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithEcho,
 		Steps: []resource.TestStep{
 			{
@@ -164,7 +164,7 @@ func TestAccTemporaryAccessPassEphemeral_rotateReplacesTheExistingPass(t *testin
 					statecheck.ExpectKnownValue("echo.delivered", tfjsonpath.New("data").AtMapKey(ada.ID).AtMapKey("digest"), knownvalue.Null()),
 				},
 				Check: func(*terraform.State) error {
-					countIs(t, tenant, acctest.RouteCreateTAP, 0, "without rotate")
+					passesIssued(t, tenant, 0, "without rotate")
 					return nil
 				},
 			},
@@ -238,13 +238,13 @@ ephemeral "entra_temporary_access_pass" "this" {
 	for _, c := range cases {
 		steps = append(steps, resource.TestStep{Config: pass(c.args), ExpectError: regexp.MustCompile(c.want)})
 	}
-	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: protoV6ProviderFactories, Steps: steps})
+	acctest.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: protoV6ProviderFactories, Steps: steps})
 
 	// Policy disabled: the last check, on its own policy.
 	if err := tenant.Graph.PatchPolicy(tenant.Context(), map[string]any{"state": "disabled"}); err != nil {
 		t.Fatal(err)
 	}
-	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: protoV6ProviderFactories, Steps: []resource.TestStep{{
+	acctest.Test(t, resource.TestCase{ProtoV6ProviderFactories: protoV6ProviderFactories, Steps: []resource.TestStep{{
 		Config: pass(fmt.Sprintf("user_id = %q", hire.ID)), ExpectError: regexp.MustCompile(`(?s)Temporary Access Pass is disabled in the tenant`),
 	}}})
 	if c := tenant.Counters(); c.Writes != 1 { // the PATCH above
@@ -260,7 +260,7 @@ func TestAccTemporaryAccessPassEphemeral_passWorksOnlyInsideItsWindow(t *testing
 	paris := time.FixedZone("Europe/Paris", 3600)
 	start := time.Now().In(paris).Add(48 * time.Hour).Truncate(time.Hour)
 
-	resource.ParallelTest(t, resource.TestCase{
+	acctest.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithEcho,
 		Steps: []resource.TestStep{{
 			Config: deliveredConfig(tenant, fmt.Sprintf("start_date_time = %q\nlifetime_in_minutes = 480", start.Format(time.RFC3339)), hire.ID),

@@ -14,7 +14,7 @@ import (
 func TestAccTemporaryAccessPassPolicyDataSource_freshTenantDefaults(t *testing.T) {
 	tenant := acctest.NewTenant(t)
 	const addr = "data.entra_temporary_access_pass_policy.this"
-	resource.ParallelTest(t, resource.TestCase{
+	acctest.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: tenant.Config(`data "entra_temporary_access_pass_policy" "this" {}`),
@@ -63,7 +63,7 @@ func TestAccTemporaryAccessPassPolicyDataSource_readsEveryField(t *testing.T) {
 		t.Fatal(err)
 	}
 	const addr = "data.entra_temporary_access_pass_policy.this"
-	resource.ParallelTest(t, resource.TestCase{
+	acctest.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: tenant.Config(`data "entra_temporary_access_pass_policy" "this" {}`),

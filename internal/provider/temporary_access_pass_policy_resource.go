@@ -191,6 +191,11 @@ func (r *temporaryAccessPassPolicyResource) ModifyPlan(ctx context.Context, req 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if !plan.hasUnknown() {
+		if planned, d := plan.toGraph(ctx); !d.HasError() {
+			r.data.policy.SetPlanned(planned)
+		}
+	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 

@@ -21,8 +21,6 @@ import (
 
 const policyAddr = "entra_temporary_access_pass_policy.this"
 
-const policyPatchRoute = "PATCH /v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/{id}"
-
 // policyTenant is a tenant with a "new starters" group, a second group and a break-glass account.
 type policyTenant struct {
 	*acctest.Tenant
@@ -88,7 +86,7 @@ resource "entra_temporary_access_pass_policy" "this" {
 }
 `, pt.starters, pt.contractors, pt.breakGlass))
 
-	resource.ParallelTest(t, resource.TestCase{
+	acctest.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		CheckDestroy: func(*terraform.State) error {
 			p := pt.livePolicy(t)
@@ -179,7 +177,7 @@ resource "entra_temporary_access_pass_policy" "this" {
 func TestAccTemporaryAccessPassPolicyResource_omittedSettingsKeepTenantValues(t *testing.T) {
 	pt := newPolicyTenant(t)
 	// Only the state is managed: everything else stays as the tenant has it, and the plan says so.
-	resource.ParallelTest(t, resource.TestCase{
+	acctest.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: pt.Config(`resource "entra_temporary_access_pass_policy" "this" { enabled = true }`),
@@ -224,7 +222,7 @@ func TestAccTemporaryAccessPassPolicyResource_badInputFailsPlanWithoutWrites(t *
 			ExpectError: regexp.MustCompile(c.want),
 		})
 	}
-	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: protoV6ProviderFactories, Steps: steps})
+	acctest.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: protoV6ProviderFactories, Steps: steps})
 	counters := pt.Counters()
 	if counters.Writes != 0 {
 		t.Fatalf("%d bad inputs caused %d writes to Graph (%v); want 0", len(cases), counters.Writes, counters.ByRoute)
@@ -237,7 +235,7 @@ func TestAccTemporaryAccessPassPolicyResource_importByIdentity(t *testing.T) {
 	}
 	pt := newPolicyTenant(t)
 	config := pt.Config(`resource "entra_temporary_access_pass_policy" "this" { enabled = true }`)
-	resource.ParallelTest(t, resource.TestCase{
+	acctest.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
 		Steps: []resource.TestStep{
