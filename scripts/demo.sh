@@ -70,27 +70,35 @@ say "apply: the policy is written, each pass is issued once and delivered"
 tf apply -input=false demo.tfplan
 
 say "What the users experience"
-for who in onboarding helpdesk; do
+"$cli" output -raw helpdesk_pass >"$work/delivered/helpdesk.pass" # not printed: only the agent reads it out
+for who in onboarding helpdesk recovery; do
 	[[ -s "$work/delivered/$who.pass" ]] || { echo "no pass was delivered for $who" >&2; exit 1; }
 	echo "$who: a pass of $(wc -c <"$work/delivered/$who.pass") characters was delivered"
 done
 signin() { control -X POST "$tenant_api/signin" -d "{\"user\":\"$1\",\"temporaryAccessPass\":\"$(sed 's/["\\]/\\&/g' "$2")\"}"; echo; }
-ada=$(sed -n 's/.*"ada_upn": "\(.*\)".*/\1/p' seed.auto.tfvars.json)
-grace=$(sed -n 's/.*"grace_upn": "\(.*\)".*/\1/p' seed.auto.tfvars.json)
+var() { sed -n "s/.*\"$1\": \"\(.*\)\".*/\1/p" seed.auto.tfvars.json; }
+ada=$(var ada_upn) grace=$(var grace_upn) linus=$(var linus_upn)
 echo "Ada signs in today, before her start date:"; signin "$ada" "$work/delivered/onboarding.pass"
 control -X POST "$tenant_api/clock" -d "{\"now\":\"$(date -u -d "$TF_VAR_hire_start + 1 minute" +%Y-%m-%dT%H:%M:%SZ)\"}" >/dev/null
 echo "Ada signs in at 08:01 on her first day:"; signin "$ada" "$work/delivered/onboarding.pass"
 control -X POST "$tenant_api/clock" -d '{"real":true}' >/dev/null
 echo "Grace signs in during the helpdesk call:"; signin "$grace" "$work/delivered/helpdesk.pass"
 echo "Grace tries the one-time pass again:"; signin "$grace" "$work/delivered/helpdesk.pass"
+echo "Linus had: $(tf output -json linus_methods_before_recovery)"
+echo "Linus signs in with the recovery pass (lost key and phone removed first; promptedMethods is what he would still be asked for):"
+signin "$linus" "$work/delivered/recovery.pass"
 
 say "re-apply: nothing changes and no pass is replaced"
-tf apply -input=false -auto-approve | grep -E 'Warning|already holds|Apply complete' || true
+tf apply -input=false -auto-approve | grep -E 'already holds|Apply complete' || true
+
+say "destroy: the helpdesk pass is revoked and the policy goes back to Microsoft's defaults"
+tf destroy -input=false -auto-approve | grep -E 'Destroy complete|Destruction complete' || true
+echo "Grace signs in with the revoked pass:"; signin "$grace" "$work/delivered/helpdesk.pass"
 
 say "What the provider did against the emulated tenant"
-tf output
-echo "Microsoft Graph requests made by the provider (plan, apply, re-apply):"
+echo "Microsoft Graph requests made by the provider (plan, apply, re-apply, destroy):"
 control "$tenant_api/counters" | grep -o '"[A-Z]* /v1.0[^"]*":[0-9]*' | sed 's/^/  /'
 
 say "Leak check: no pass, token or secret in state, saved plan or CLI output"
-"$work/leakscan" terraform.tfstate demo.tfplan "$work/cli-output.log"
+echo "(the helpdesk pass is in state by design: it is the managed resource)"
+"$work/leakscan" -state-may-hold "$work/delivered/helpdesk.pass" terraform.tfstate terraform.tfstate.backup demo.tfplan "$work/cli-output.log"

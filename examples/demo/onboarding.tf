@@ -8,27 +8,19 @@ ephemeral "entra_temporary_access_pass" "onboarding" {
   depends_on          = [entra_temporary_access_pass_policy.this]
 }
 
-# 3. Helpdesk call: Grace gets a 10-minute pass while on the phone.
-ephemeral "entra_temporary_access_pass" "helpdesk" {
-  user_id             = var.grace_upn
-  lifetime_in_minutes = 10
-  issue               = terraform.applying
-  depends_on          = [entra_temporary_access_pass_policy.this]
-}
-
 # Delivery: the pass goes straight from Graph to the channel, never to state. With a real tenant this is a
 # write-only argument, e.g. azurerm_key_vault_secret.value_wo; here, a private file per user.
 resource "terraform_data" "deliver" {
   for_each = {
     onboarding = var.ada_upn
-    helpdesk   = var.grace_upn
+    recovery   = var.linus_upn
   }
   input = each.value
 
   provisioner "local-exec" {
     command = "umask 077 && printf '%s' \"$PASS\" > \"${var.delivery_dir}/${each.key}.pass\""
     environment = {
-      PASS = each.key == "onboarding" ? ephemeral.entra_temporary_access_pass.onboarding.temporary_access_pass : ephemeral.entra_temporary_access_pass.helpdesk.temporary_access_pass
+      PASS = each.key == "onboarding" ? ephemeral.entra_temporary_access_pass.onboarding.temporary_access_pass : ephemeral.entra_temporary_access_pass.recovery.temporary_access_pass
     }
   }
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -112,16 +113,38 @@ type Tenant struct {
 	Graph *control.Graph
 }
 
+// TenantOption adjusts a tenant for one test.
+type TenantOption func(*tenantOptions)
+
+type tenantOptions struct {
+	passesInState bool
+}
+
+// PassesInState declares that the test stores passes in the state on purpose (the managed
+// entra_temporary_access_pass resource). The leak scan then accepts this tenant's passes in state files,
+// saved plans and `show -json`, and still fails if they reach a log or the test output.
+func PassesInState() TenantOption { return func(o *tenantOptions) { o.passesInState = true } }
+
+// tenantsWithPassesInState holds the tenants created with PassesInState.
+var tenantsWithPassesInState sync.Map
+
 // NewTenant creates a fresh tenant (documented default policy, empty directory) and deletes it when the
 // test ends.
-func NewTenant(t testing.TB) *Tenant {
+func NewTenant(t testing.TB, opts ...TenantOption) *Tenant {
 	t.Helper()
+	var o tenantOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if shared.control == nil {
 		t.Fatal("acctest: the emulator is not running; call acctest.Main from TestMain")
 	}
 	creds, err := shared.control.CreateTenant(context.Background(), "")
 	if err != nil {
 		t.Fatalf("acctest: creating a tenant: %v", err)
+	}
+	if o.passesInState {
+		tenantsWithPassesInState.Store(creds.TenantID, true)
 	}
 	t.Cleanup(func() {
 		_ = shared.control.DeleteTenant(context.Background(), creds.TenantID)
@@ -231,3 +254,41 @@ const (
 	RouteGetPolicy = "GET /v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/{id}"
 	RouteGetUser   = "GET /v1.0/users/{id}"
 )
+
+// SeedMethod registers an authentication method for a user through the control API, as if the user had
+// registered it themselves.
+func (tn *Tenant) SeedMethod(user string, m control.Method) string {
+	tn.t.Helper()
+	seeded, err := shared.control.SeedMethod(context.Background(), tn.TenantID, user, m)
+	if err != nil {
+		tn.t.Fatalf("acctest: seeding a %v method: %v", m["type"], err)
+	}
+	return seeded.ID()
+}
+
+// LostKeyUser creates a user who registered a FIDO2 key, Microsoft Authenticator (their default method)
+// and an email address, as in the recovery story.
+func (tn *Tenant) LostKeyUser(name string) control.User {
+	tn.t.Helper()
+	u := tn.CreateUser(name)
+	tn.SeedMethod(u.ID, control.Method{"type": "fido2", "displayName": "YubiKey 5C NFC", "model": "YubiKey 5C NFC"})
+	tn.SeedMethod(u.ID, control.Method{"type": "microsoftAuthenticator", "displayName": "Pixel 8", "deviceTag": "SoftwareTokenActivated", "isDefault": true})
+	tn.SeedMethod(u.ID, control.Method{"type": "email", "emailAddress": name + "@example.org"})
+	return u
+}
+
+// FailedRequests returns the Graph requests of the tenant that Graph answered with a 4xx or 5xx.
+func (tn *Tenant) FailedRequests() []control.Request {
+	tn.t.Helper()
+	reqs, err := shared.control.Requests(context.Background(), tn.TenantID)
+	if err != nil {
+		tn.t.Fatalf("acctest: reading the request log: %v", err)
+	}
+	var failed []control.Request
+	for _, r := range reqs {
+		if r.Status >= 400 {
+			failed = append(failed, r)
+		}
+	}
+	return failed
+}

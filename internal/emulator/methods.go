@@ -200,7 +200,7 @@ func (c *call) deleteMethod(k *methodKind) reply {
 		switch {
 		case settings.DefaultMethodDelete == "blockAlways":
 			return badRequest(svcAuthMethods, "The default authentication method cannot be deleted. Change the user's default method first.")
-		case settings.DefaultMethodDelete == "blockWhileOthers" && len(u.methods) > 1:
+		case settings.DefaultMethodDelete == "blockWhileOthers" && otherMFAMethods(u, m) > 0:
 			return badRequest(svcAuthMethods, "The default authentication method cannot be deleted while the user has other authentication methods registered. Change the user's default method first.")
 		}
 		u.defaultMethodID = ""
@@ -212,6 +212,19 @@ func (c *call) deleteMethod(k *methodKind) reply {
 		}
 	}
 	return noContent()
+}
+
+// otherMFAMethods counts the user's methods other than m that can serve as a second factor. The spec
+// speaks of the default "MFA method" (§5.2): email is only for self-service password reset, and the
+// password and the pass are not second factors, so none of them keeps the default from being removed.
+func otherMFAMethods(u *user, m *authMethod) int {
+	n := 0
+	for _, other := range u.methods {
+		if other != m && other.kind.name != "email" {
+			n++
+		}
+	}
+	return n
 }
 
 // ----- seeding through the control API -----

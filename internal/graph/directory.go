@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/directoryobjects"
+	"github.com/microsoftgraph/msgraph-sdk-go/groups"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 )
@@ -116,4 +117,31 @@ func objectType(obj models.DirectoryObjectable) string {
 	}
 	t := deref(obj.GetOdataType())
 	return strings.TrimPrefix(t, "#microsoft.graph.")
+}
+
+// ListGroupUsers returns every user in the group, directly or through nested groups, following Graph's
+// pages.
+func (c *Client) ListGroupUsers(ctx context.Context, groupID string) ([]User, error) {
+	op := operation{"listing the members of group " + groupID, permGroupRead}
+	builder := c.sdk.Groups().ByGroupId(groupID).TransitiveMembers()
+	resp, err := builder.Get(ctx, &groups.ItemTransitiveMembersRequestBuilderGetRequestConfiguration{
+		QueryParameters: &groups.ItemTransitiveMembersRequestBuilderGetQueryParameters{Select: userSelect},
+	})
+	var members []User
+	for err == nil {
+		for _, obj := range resp.GetValue() {
+			if u, ok := obj.(*models.User); ok {
+				members = append(members, User{
+					ID: deref(u.GetId()), UserPrincipalName: deref(u.GetUserPrincipalName()), DisplayName: deref(u.GetDisplayName()),
+					UserType: deref(u.GetUserType()), CreationType: deref(u.GetCreationType()), AccountEnabled: deref(u.GetAccountEnabled()),
+				})
+			}
+		}
+		next := resp.GetOdataNextLink()
+		if next == nil || *next == "" {
+			return members, nil
+		}
+		resp, err = builder.WithUrl(*next).Get(ctx, nil)
+	}
+	return nil, wrap(ctx, op, err)
 }

@@ -22,7 +22,8 @@ func addGraphError(diags *diag.Diagnostics, summary string, err error) {
 		diags.AddError(summary, err.Error())
 		return
 	}
-	detail := gerr.Error()
+	// err, not gerr: wrappers add what the provider knows (e.g. why a removal was postponed).
+	detail := err.Error()
 	switch {
 	case gerr.StatusCode == http.StatusForbidden:
 		detail += "\n\nThe identity the provider signs in as lacks a permission for this. Grant it " + gerr.Permission +

@@ -85,29 +85,68 @@ func outstandingPass(passes []graph.TemporaryAccessPass, now time.Time) *graph.T
 	return nil
 }
 
-// issuePass creates the pass unless the user already holds an outstanding one and rotate is false; in that
-// case it returns the existing pass and issues nothing.
-func (d *providerData) issuePass(ctx context.Context, user graph.User, req tap.PassRequest, rotate bool, now time.Time) (issued, kept *graph.TemporaryAccessPass, err error) {
+// issuePass creates the pass unless the user already holds an outstanding one and rotate is false; in
+// that case it returns the existing pass and changes nothing. Methods of removeTypes are removed only
+// when a pass is really issued, right before it is.
+func (d *providerData) issuePass(ctx context.Context, user graph.User, req tap.PassRequest, rotate bool, removeTypes []string, now time.Time) (issue passIssue, err error) {
 	if !rotate {
 		passes, err := d.graph.ListTAPs(ctx, user.ID)
 		if err != nil {
-			return nil, nil, err
+			return issue, err
 		}
 		if existing := outstandingPass(passes, now); existing != nil {
-			return nil, existing, nil
+			issue.Kept = existing
+			return issue, nil
 		}
+	}
+	issue.Removed, err = d.removeMethods(ctx, user.ID, removeTypes, nil)
+	if err != nil {
+		return issue, err
 	}
 	body := graph.NewTAP{StartDateTime: tap.StartForGraph(req.StartDateTime, now), IsUsableOnce: req.IsUsableOnce}
 	if req.LifetimeInMinutes != nil {
 		lifetime := int(*req.LifetimeInMinutes)
 		body.LifetimeInMinutes = &lifetime
 	}
-	created, err := d.graph.CreateTAP(ctx, user.ID, body)
+	issue.Issued, err = d.graph.CreateTAP(ctx, user.ID, body)
 	if err != nil {
-		return nil, nil, err
+		return issue, err
 	}
 	tflog.Info(ctx, "Issued a Temporary Access Pass", map[string]any{
-		"user_id": user.ID, "pass_id": created.ID, "start": created.StartDateTime.Format(time.RFC3339), "lifetime_in_minutes": created.LifetimeInMinutes,
+		"user_id": user.ID, "pass_id": issue.Issued.ID, "start": issue.Issued.StartDateTime.Format(time.RFC3339),
+		"lifetime_in_minutes": issue.Issued.LifetimeInMinutes, "methods_removed": len(issue.Removed),
 	})
-	return created, nil, nil
+	return issue, nil
+}
+
+// passIssue is what issuePass did: issued a pass, or kept the one the user holds; and the methods removed.
+type passIssue struct {
+	Issued  *graph.TemporaryAccessPass
+	Kept    *graph.TemporaryAccessPass
+	Removed []graph.AuthenticationMethod
+}
+
+// replicationWait bounds how long an apply waits for a user created moments ago to become visible to
+// the authentication methods API (Graph is eventually consistent, graph-spec §6.3).
+const replicationWait = 2 * time.Minute
+
+// userWhenVisible reads a user, retrying "not found" for a bounded time: while applying, a user created
+// earlier in the same run may not have replicated yet. Planning never waits: there an unknown user is
+// a mistake to report at once.
+func (d *providerData) userWhenVisible(ctx context.Context, userRef string) (*graph.User, error) {
+	deadline := time.Now().Add(replicationWait)
+	wait := time.Second
+	for {
+		user, err := d.graph.GetUser(ctx, userRef)
+		if err == nil || !errors.Is(err, graph.ErrNotFound) || time.Now().Add(wait).After(deadline) {
+			return user, err
+		}
+		tflog.Info(ctx, "The user is not visible yet; waiting for directory replication", map[string]any{"user": userRef, "wait": wait.String()})
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 10*time.Second)
+	}
 }

@@ -9,8 +9,10 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -27,6 +29,8 @@ import (
 var (
 	_ provider.Provider                       = (*entraProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*entraProvider)(nil)
+	_ provider.ProviderWithActions            = (*entraProvider)(nil)
+	_ provider.ProviderWithListResources      = (*entraProvider)(nil)
 )
 
 type entraProvider struct {
@@ -165,6 +169,8 @@ func (p *entraProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
+	resp.ActionData = data
+	resp.ListResourceData = data
 }
 
 // firstUnknown returns the first attribute whose value is unknown.
@@ -269,17 +275,31 @@ func newClient(ctx context.Context, m entraProviderModel, version string) (*grap
 func (p *entraProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewTemporaryAccessPassPolicyResource,
+		NewTemporaryAccessPassResource,
 	}
 }
 
 func (p *entraProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewTemporaryAccessPassPolicyDataSource,
+		NewUserAuthenticationMethodsDataSource,
 	}
 }
 
 func (p *entraProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{
 		NewTemporaryAccessPassEphemeralResource,
+	}
+}
+
+func (p *entraProvider) Actions(context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewUserAuthenticationMethodsRemoveAction,
+	}
+}
+
+func (p *entraProvider) ListResources(context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewTemporaryAccessPassListResource,
 	}
 }

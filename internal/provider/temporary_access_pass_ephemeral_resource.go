@@ -46,6 +46,7 @@ type temporaryAccessPassEphemeralModel struct {
 	IsUsableOnce      types.Bool     `tfsdk:"is_usable_once"`
 	Issue             types.Bool     `tfsdk:"issue"`
 	Rotate            types.Bool     `tfsdk:"rotate"`
+	RemoveMethods     types.Set      `tfsdk:"remove_methods"`
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
 
 	Status                types.String `tfsdk:"status"`
@@ -58,6 +59,7 @@ type temporaryAccessPassEphemeralModel struct {
 	UserObjectID          types.String `tfsdk:"user_object_id"`
 	UserPrincipalName     types.String `tfsdk:"user_principal_name"`
 	SignInURL             types.String `tfsdk:"sign_in_url"`
+	RemovedMethods        types.List   `tfsdk:"removed_methods"`
 }
 
 func (r *temporaryAccessPassEphemeralResource) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
@@ -102,6 +104,8 @@ func (r *temporaryAccessPassEphemeralResource) Schema(ctx context.Context, _ eph
 			"rotate": schema.BoolAttribute{Optional: true,
 				MarkdownDescription: "Whether to replace a pass the user already holds that has not expired. The old pass stops working. Defaults to `false`. " +
 					"Set it for the run that should rotate the pass (e.g. `rotate = var.rotate`), not permanently."},
+			"remove_methods": schema.SetAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: removeMethodsDescription,
+				Validators: removeMethodsValidators()},
 			"timeouts": timeouts.Attributes(ctx),
 
 			"status": schema.StringAttribute{Computed: true,
@@ -118,6 +122,9 @@ func (r *temporaryAccessPassEphemeralResource) Schema(ctx context.Context, _ eph
 			"user_principal_name":     schema.StringAttribute{Computed: true, MarkdownDescription: "User principal name of the user."},
 			"sign_in_url": schema.StringAttribute{Computed: true,
 				MarkdownDescription: "Where the user goes with the pass: `" + tap.SignInURL + "` (Security info), to register their methods."},
+			"removed_methods": schema.ListNestedAttribute{Computed: true,
+				MarkdownDescription: "The methods `remove_methods` removed before the pass was issued, in order; empty when nothing was issued.",
+				NestedObject:        schema.NestedAttributeObject{Attributes: ephemeralMethodAttributes()}},
 		},
 	}
 }
@@ -160,15 +167,20 @@ func (r *temporaryAccessPassEphemeralResource) Open(ctx context.Context, req eph
 					"Set issue = terraform.applying to issue the pass while applying and only validate while planning.")
 		}
 		model.setExpected(check.Policy, request)
+		model.RemovedMethods = methodList(nil)
 		resp.Diagnostics.Append(resp.Result.Set(ctx, &model)...)
 		return
 	}
 
-	issued, kept, err := r.data.issuePass(ctx, check.User, request, model.Rotate.ValueBool(), now)
+	var removeTypes []string
+	resp.Diagnostics.Append(model.RemoveMethods.ElementsAs(ctx, &removeTypes, false)...)
+	result, err := r.data.issuePass(ctx, check.User, request, model.Rotate.ValueBool(), removeTypes, now)
+	model.RemovedMethods = methodList(result.Removed)
 	if err != nil {
 		addGraphError(&resp.Diagnostics, "Could not issue the Temporary Access Pass", err)
 		return
 	}
+	issued, kept := result.Issued, result.Kept
 	if kept != nil {
 		resp.Diagnostics.AddAttributeWarning(path.Root("rotate"), "User already holds a Temporary Access Pass: no new pass issued",
 			fmt.Sprintf("%s already holds pass %s (start %s, expires %s, %s). Issuing a new one would revoke it, so none was issued and temporary_access_pass is null. "+
@@ -242,4 +254,12 @@ func (m *temporaryAccessPassEphemeralModel) setPass(p graph.TemporaryAccessPass,
 	}
 	m.IsUsable = types.BoolValue(p.IsUsable)
 	m.MethodUsabilityReason = types.StringValue(p.MethodUsabilityReason)
+}
+
+func ephemeralMethodAttributes() map[string]schema.Attribute {
+	attrs := map[string]schema.Attribute{}
+	for name := range methodAttrTypes {
+		attrs[name] = schema.StringAttribute{Computed: true, MarkdownDescription: methodAttributeDescriptions[name]}
+	}
+	return attrs
 }

@@ -12,6 +12,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/entra-tap/terraform-provider-entra/internal/acctest"
 	"github.com/entra-tap/terraform-provider-entra/internal/emulator/control"
@@ -20,6 +22,9 @@ import (
 func main() {
 	emulatorURL := flag.String("emulator", os.Getenv("ENTRA_EMULATOR_URL"), "emulator URL (default $ENTRA_EMULATOR_URL)")
 	caFile := flag.String("ca", os.Getenv("ENTRA_EMULATOR_CA_FILE"), "emulator CA file (default $ENTRA_EMULATOR_CA_FILE)")
+	var stateOnly stringList
+	flag.Var(&stateOnly, "state-may-hold", "a file holding a pass that a managed entra_temporary_access_pass keeps in state on purpose: "+
+		"it is allowed in *.tfstate* files and saved plans (*.tfplan), nowhere else (repeatable)")
 	flag.Parse()
 	if *emulatorURL == "" || *caFile == "" || flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: leakscan -emulator URL -ca FILE PATH...")
@@ -35,17 +40,44 @@ func main() {
 		fmt.Fprintln(os.Stderr, "leakscan:", err)
 		os.Exit(2)
 	}
-	secrets := make([]acctest.Secret, 0, len(issued))
+	allowedInState := map[string]bool{}
+	for _, f := range stateOnly {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "leakscan:", err)
+			os.Exit(2)
+		}
+		allowedInState[strings.TrimSpace(string(b))] = true
+	}
+	var secrets, notInState []acctest.Secret
 	kinds := map[string]int{}
 	for _, s := range issued {
 		secrets = append(secrets, acctest.Secret{Kind: s.Kind, Value: s.Value})
+		if !allowedInState[s.Value] {
+			notInState = append(notInState, acctest.Secret{Kind: s.Kind, Value: s.Value})
+		}
 		kinds[s.Kind]++
 	}
-	leaks, scanned, err := acctest.ScanForLeaks(secrets, flag.Args(), nil)
+	var stateFiles, otherFiles []string
+	for _, p := range flag.Args() {
+		base := filepath.Base(p)
+		if strings.Contains(base, ".tfstate") || strings.HasSuffix(base, ".tfplan") {
+			stateFiles = append(stateFiles, p)
+		} else {
+			otherFiles = append(otherFiles, p)
+		}
+	}
+	leaks, scanned, err := acctest.ScanForLeaks(notInState, stateFiles, nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "leakscan:", err)
 		os.Exit(2)
 	}
+	otherLeaks, otherScanned, err := acctest.ScanForLeaks(secrets, otherFiles, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "leakscan:", err)
+		os.Exit(2)
+	}
+	leaks, scanned = append(leaks, otherLeaks...), scanned+otherScanned
 	fmt.Printf("leak scan: %d secrets issued %v, %d KiB scanned, %d leaks\n", len(secrets), kinds, scanned>>10, len(leaks))
 	for _, l := range leaks {
 		fmt.Printf("leak scan: a %s was found in %s\n", l.Kind, l.Where)
@@ -54,3 +86,8 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }

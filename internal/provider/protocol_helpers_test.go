@@ -1,0 +1,84 @@
+package provider
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/entra-tap/terraform-provider-entra/internal/acctest"
+)
+
+// The CLI on this machine is older than 1.14, so actions and list resources are also exercised through
+// the provider protocol, the way the framework's own tests do: a provider server configured for a tenant,
+// called directly.
+
+// protocolServer is a provider server configured for the tenant, and its schemas.
+type protocolServer struct {
+	tfprotov6.ProviderServer
+	schemas *tfprotov6.GetProviderSchemaResponse
+}
+
+func newProtocolServer(t *testing.T, tenant *acctest.Tenant) protocolServer {
+	t.Helper()
+	ctx := context.Background()
+	server, err := protoV6ProviderFactories["entra"]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := objectValue(t, schemas.Provider.ValueType(), map[string]tftypes.Value{"tenant_id": tftypes.NewValue(tftypes.String, tenant.TenantID)})
+	resp, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: &config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failOnDiagnostics(t, "configure", resp.Diagnostics)
+	return protocolServer{ProviderServer: server, schemas: schemas}
+}
+
+// objectValue builds a DynamicValue of an object type with the given attributes and every other one null.
+func objectValue(t *testing.T, typ tftypes.Type, set map[string]tftypes.Value) tfprotov6.DynamicValue {
+	t.Helper()
+	obj, ok := typ.(tftypes.Object)
+	if !ok {
+		t.Fatalf("not an object type: %s", typ)
+	}
+	vals := map[string]tftypes.Value{}
+	for name, attrType := range obj.AttributeTypes {
+		if v, ok := set[name]; ok {
+			vals[name] = v
+		} else {
+			vals[name] = tftypes.NewValue(attrType, nil)
+		}
+	}
+	dv, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, vals))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dv
+}
+
+func stringSet(values ...string) tftypes.Value {
+	elems := make([]tftypes.Value, len(values))
+	for i, v := range values {
+		elems[i] = tftypes.NewValue(tftypes.String, v)
+	}
+	return tftypes.NewValue(tftypes.Set{ElementType: tftypes.String}, elems)
+}
+
+func failOnDiagnostics(t *testing.T, what string, diags []*tfprotov6.Diagnostic) {
+	t.Helper()
+	for _, d := range diags {
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			t.Fatalf("%s: %s: %s", what, d.Summary, d.Detail)
+		}
+	}
+}
+
+// acctestEnabled reports whether acceptance tests run (they need the emulator's tenants).
+func acctestEnabled() bool { return os.Getenv("TF_ACC") != "" }
