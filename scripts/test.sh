@@ -2,6 +2,9 @@
 # The whole suite: unit, emulator and acceptance tests. Acceptance tests run the real CLI against the
 # in-process emulator. With $TF_ACC_TERRAFORM_PATH set, that CLI is used; otherwise the suite runs once with
 # `terraform` (when installed) and once with OpenTofu built from tools/go.mod.
+#
+# ENTRA_LOAD_TEST=1 adds the load test (500 passes under throttling, about two minutes) to the first run;
+# ENTRA_LOAD_TEST=all runs it on both CLIs. CI sets ENTRA_LOAD_TEST=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +26,7 @@ make --no-print-directory tofu
 if command -v terraform >/dev/null 2>&1; then
 	run "$(command -v terraform)" ./...
 	# Only the packages that drive a CLI need the second run.
+	if [[ "${ENTRA_LOAD_TEST:-}" != "all" ]]; then export ENTRA_LOAD_TEST=0; fi
 	run "$PWD/bin/tofu" ./internal/provider/...
 else
 	echo "terraform is not installed: running the suite with OpenTofu only"

@@ -15,6 +15,7 @@ type logMiddleware struct{}
 // Intercept implements khttp.Middleware.
 func (logMiddleware) Intercept(pipeline khttp.Pipeline, index int, req *http.Request) (*http.Response, error) {
 	start := time.Now()
+	ctx := MaskSecrets(req.Context())
 	resp, err := pipeline.Next(req, index)
 	fields := map[string]any{
 		"method":            req.Method,
@@ -24,11 +25,11 @@ func (logMiddleware) Intercept(pipeline khttp.Pipeline, index int, req *http.Req
 	}
 	if err != nil {
 		fields["error"] = err.Error()
-		tflog.Debug(req.Context(), "Microsoft Graph request failed", fields)
+		tflog.Debug(ctx, "Microsoft Graph request failed", fields)
 		return resp, err
 	}
 	fields["status"] = resp.StatusCode
 	fields["request_id"] = resp.Header.Get("request-id")
-	tflog.Debug(req.Context(), "Microsoft Graph request", fields)
+	tflog.Debug(ctx, "Microsoft Graph request", fields)
 	return resp, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -60,13 +61,49 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
+	if d, ok := delaySeconds(v); ok {
+		return d, true
+	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
-		return time.Duration(secs * float64(time.Second)), true
+		// Other number forms ParseFloat reads (1e3, +5, Inf): capped, as converting a float64 beyond the
+		// int64 range to a Duration gives a negative wait.
+		if ns := secs * float64(time.Second); ns < math.MaxInt64 {
+			return time.Duration(ns), true
+		}
+		return math.MaxInt64, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(t.Sub(now), 0), true
 	}
 	return 0, false
+}
+
+// delaySeconds reads delay-seconds written as decimal digits with an optional fraction ("120", "2.128"),
+// exactly (float64 would turn 8.2 into 8.199999999s), truncated to the nanosecond and capped at the
+// longest Duration (about 292 years).
+func delaySeconds(v string) (time.Duration, bool) {
+	whole, frac, _ := strings.Cut(v, ".")
+	if whole == "" && frac == "" || strings.Trim(whole, "0123456789") != "" || strings.Trim(frac, "0123456789") != "" {
+		return 0, false
+	}
+	const maxSeconds = math.MaxInt64 / int64(time.Second)
+	if whole = strings.TrimLeft(whole, "0"); len(whole) > 10 { // maxSeconds has 10 digits
+		return math.MaxInt64, true
+	}
+	var secs, nanos int64
+	for _, c := range whole {
+		secs = secs*10 + int64(c-'0')
+	}
+	for i := range 9 {
+		nanos *= 10
+		if i < len(frac) {
+			nanos += int64(frac[i] - '0')
+		}
+	}
+	if secs > maxSeconds || secs == maxSeconds && nanos > math.MaxInt64%int64(time.Second) {
+		return math.MaxInt64, true
+	}
+	return time.Duration(secs)*time.Second + time.Duration(nanos), true
 }
 
 func retryableStatus(code int) bool {
@@ -114,6 +151,7 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 // Intercept implements khttp.Middleware.
 func (m retryMiddleware) Intercept(pipeline khttp.Pipeline, index int, req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
+	logCtx := MaskSecrets(ctx)
 	body, err := bufferBody(req)
 	if err != nil {
 		return nil, err
@@ -136,7 +174,7 @@ func (m retryMiddleware) Intercept(pipeline khttp.Pipeline, index int, req *http
 				return resp, err
 			}
 			wait = m.policy.backoff(attempt)
-			tflog.Warn(ctx, "Microsoft Graph connection failed; retrying", map[string]any{
+			tflog.Warn(logCtx, "Microsoft Graph connection failed; retrying", map[string]any{
 				"method": req.Method, "path": req.URL.Path, "attempt": attempt, "wait": wait.String(), "error": err.Error(),
 			})
 		case retryableStatus(resp.StatusCode) && attempt < m.policy.MaxAttempts:
@@ -146,12 +184,12 @@ func (m retryMiddleware) Intercept(pipeline khttp.Pipeline, index int, req *http
 				wait = m.policy.backoff(attempt)
 			}
 			if deadline, ok := ctx.Deadline(); ok && m.now().Add(wait).After(deadline) {
-				tflog.Warn(ctx, "Microsoft Graph is still throttling and the operation's timeout is near; giving up", map[string]any{
+				tflog.Warn(logCtx, "Microsoft Graph is still throttling and the operation's timeout is near; giving up", map[string]any{
 					"method": req.Method, "path": req.URL.Path, "status": resp.StatusCode, "attempt": attempt,
 				})
 				return resp, nil
 			}
-			tflog.Warn(ctx, "Microsoft Graph asked us to slow down; retrying", map[string]any{
+			tflog.Warn(logCtx, "Microsoft Graph asked us to slow down; retrying", map[string]any{
 				"method": req.Method, "path": req.URL.Path, "status": resp.StatusCode, "attempt": attempt,
 				"wait": wait.String(), "request_id": resp.Header.Get("request-id"),
 			})

@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 )
@@ -33,4 +35,14 @@ func (c methodWithDetail) CheckState(_ context.Context, req statecheck.CheckStat
 		return
 	}
 	resp.Error = fmt.Errorf("%s is not in the state", c.addr)
+}
+
+// errorMatching builds a pattern from phrases that must appear in order in an error: the CLI wraps long
+// messages, so the spaces inside a phrase match any whitespace.
+func errorMatching(phrases ...string) *regexp.Regexp {
+	parts := make([]string, len(phrases))
+	for i, p := range phrases {
+		parts[i] = strings.Join(strings.Fields(regexp.QuoteMeta(p)), `\s+`)
+	}
+	return regexp.MustCompile(`(?s)` + strings.Join(parts, ".*"))
 }

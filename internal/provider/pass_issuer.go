@@ -23,7 +23,10 @@ type passCheck struct {
 // checkPass runs every check Graph would apply to the pass, with reads only: the policy (once per
 // provider process), the user, and, when the policy targets groups, one membership check. Every problem
 // becomes an error on the argument to fix, so a plan fails before anything is written.
-func (d *providerData) checkPass(ctx context.Context, userRef string, req tap.PassRequest, now time.Time, diags *diag.Diagnostics) *passCheck {
+//
+// A user that is not found is looked up again for up to userWait (0: reported at once), for a user
+// created earlier in the same run that has not replicated yet.
+func (d *providerData) checkPass(ctx context.Context, userRef string, req tap.PassRequest, now time.Time, userWait time.Duration, diags *diag.Diagnostics) *passCheck {
 	policy, planned, err := d.policy.ForPasses(ctx)
 	if err != nil {
 		addGraphError(diags, "Could not read the Temporary Access Pass policy", err)
@@ -36,7 +39,7 @@ func (d *providerData) checkPass(ctx context.Context, userRef string, req tap.Pa
 		diags.AddAttributeError(path.Root(p.Attribute), p.Summary, p.Detail)
 	}
 
-	user, err := d.graph.GetUser(ctx, userRef)
+	user, err := d.userWithin(ctx, userRef, userWait)
 	switch {
 	case errors.Is(err, graph.ErrNotFound):
 		diags.AddAttributeError(path.Root("user_id"), "User not found",
@@ -108,7 +111,7 @@ func (d *providerData) issuePass(ctx context.Context, user graph.User, req tap.P
 		lifetime := int(*req.LifetimeInMinutes)
 		body.LifetimeInMinutes = &lifetime
 	}
-	issue.Issued, err = d.graph.CreateTAP(ctx, user.ID, body)
+	issue.Issued, err = d.createPass(ctx, user.ID, body)
 	if err != nil {
 		return issue, err
 	}
@@ -130,11 +133,19 @@ type passIssue struct {
 // the authentication methods API (Graph is eventually consistent, graph-spec §6.3).
 const replicationWait = 2 * time.Minute
 
+// planReplicationWait is the shorter wait of the managed resource's plan: Terraform plans a resource again
+// while applying, when a user created earlier in the run may still be replicating, and the plan cannot
+// tell the two apart. A mistyped user therefore fails the plan after this long.
+const planReplicationWait = 20 * time.Second
+
 // userWhenVisible reads a user, retrying "not found" for a bounded time: while applying, a user created
-// earlier in the same run may not have replicated yet. Planning never waits: there an unknown user is
-// a mistake to report at once.
+// earlier in the same run may not have replicated yet.
 func (d *providerData) userWhenVisible(ctx context.Context, userRef string) (*graph.User, error) {
-	deadline := time.Now().Add(replicationWait)
+	return d.userWithin(ctx, userRef, replicationWait)
+}
+
+func (d *providerData) userWithin(ctx context.Context, userRef string, bound time.Duration) (*graph.User, error) {
+	deadline := time.Now().Add(bound)
 	wait := time.Second
 	for {
 		user, err := d.graph.GetUser(ctx, userRef)
@@ -142,11 +153,80 @@ func (d *providerData) userWhenVisible(ctx context.Context, userRef string) (*gr
 			return user, err
 		}
 		tflog.Info(ctx, "The user is not visible yet; waiting for directory replication", map[string]any{"user": userRef, "wait": wait.String()})
-		select {
-		case <-ctx.Done():
+		if sleepErr := sleep(ctx, wait); sleepErr != nil {
 			return nil, err
-		case <-time.After(wait):
 		}
 		wait = min(wait*2, 10*time.Second)
+	}
+}
+
+// createPass issues a pass and makes sure the run never ends with a pass nobody can read:
+//   - a user created moments ago may be unknown to the authentication methods service for a while, so
+//     "not found" is retried for a bounded time (replicationWait);
+//   - when the answer is lost (the connection dropped, maybe after Graph acted), Graph may hold a pass
+//     whose value nobody received. Issuing again replaces it, since a user holds one pass; if that fails
+//     too, the orphan is revoked and the error says so.
+func (d *providerData) createPass(ctx context.Context, userID string, body graph.NewTAP) (*graph.TemporaryAccessPass, error) {
+	started := time.Now()
+	deadline := started.Add(replicationWait)
+	wait := time.Second
+	for {
+		created, err := d.graph.CreateTAP(ctx, userID, body)
+		switch {
+		case err == nil:
+			return created, nil
+		case errors.Is(err, graph.ErrNotFound) && time.Now().Add(wait).Before(deadline):
+			tflog.Info(ctx, "The user is not visible to the authentication methods service yet; waiting for replication", map[string]any{"user_id": userID, "wait": wait.String()})
+			if sleepErr := sleep(ctx, wait); sleepErr != nil {
+				return nil, err
+			}
+			wait = min(wait*2, 10*time.Second)
+			continue
+		case ctx.Err() != nil:
+			return nil, err
+		}
+		if _, answered := graph.AsError(err); answered {
+			return nil, err
+		}
+		return d.reissueAfterLostAnswer(ctx, userID, body, started, err)
+	}
+}
+
+// orphanSkew allows for the difference between this machine's clock and Graph's when looking for a pass
+// created by a request whose answer was lost.
+const orphanSkew = 5 * time.Minute
+
+func (d *providerData) reissueAfterLostAnswer(ctx context.Context, userID string, body graph.NewTAP, since time.Time, lost error) (*graph.TemporaryAccessPass, error) {
+	tflog.Warn(ctx, "The answer to a pass creation was lost; issuing again, which replaces any pass Graph created meanwhile",
+		map[string]any{"user_id": userID, "error": lost.Error()})
+	created, err := d.graph.CreateTAP(ctx, userID, body)
+	if err == nil {
+		return created, nil
+	}
+	// Issuing again failed too: find and revoke a pass created by either attempt, which nobody can read.
+	passes, listErr := d.graph.ListTAPs(ctx, userID)
+	if listErr != nil {
+		return nil, fmt.Errorf("issuing the pass failed twice (%v, then %w), and listing the user's passes to revoke one created without an answer failed too (%v). "+
+			"Check the user's methods (entra_user_authentication_methods) and delete a pass nobody received", lost, err, listErr)
+	}
+	for _, p := range passes {
+		if p.CreatedDateTime.After(since.Add(-orphanSkew)) {
+			if delErr := d.graph.DeleteTAP(ctx, userID, p.ID); delErr != nil && !errors.Is(delErr, graph.ErrNotFound) {
+				return nil, fmt.Errorf("pass %s was created by Graph but its answer was lost, issuing again failed (%w), and revoking the unreadable pass failed (%v): delete it by hand", p.ID, err, delErr)
+			}
+			return nil, fmt.Errorf("pass %s was created by Graph but its answer was lost, and issuing again failed (%w). The unreadable pass was revoked, so none is left behind; apply again", p.ID, err)
+		}
+	}
+	return nil, fmt.Errorf("the answer to the pass creation was lost (%v) and issuing again failed: %w. The user holds no pass created by this run", lost, err)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }

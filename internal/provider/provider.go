@@ -132,6 +132,7 @@ func (p *entraProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 }
 
 func (p *entraProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	ctx = graph.MaskSecrets(ctx)
 	var model entraProviderModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
 	if resp.Diagnostics.HasError() {

@@ -95,12 +95,25 @@ func (s *settings) bool(attr string, v types.Bool, def bool) bool {
 	return b
 }
 
-// fileOr returns the value of attr, or the trimmed content of the file named by fileAttr when attr is empty.
+// fileOr returns the value of attr, or the trimmed content of the file named by fileAttr. The provider
+// block wins over the environment: a value or file path set in the block beats ARM_* variables.
 func (s *settings) fileOr(attr string, v types.String, fileAttr string, fv types.String) string {
-	if val := s.string(attr, v); val != "" {
+	block := func(x types.String) string {
+		if x.IsNull() || x.IsUnknown() {
+			return ""
+		}
+		return strings.TrimSpace(x.ValueString())
+	}
+	if val := block(v); val != "" {
 		return val
 	}
-	path := s.string(fileAttr, fv)
+	path := block(fv)
+	if path == "" {
+		if val, _ := lookupEnv(attr); val != "" {
+			return val
+		}
+		path, _ = lookupEnv(fileAttr)
+	}
 	if path == "" {
 		return ""
 	}

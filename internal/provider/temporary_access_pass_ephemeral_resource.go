@@ -152,7 +152,12 @@ func (r *temporaryAccessPassEphemeralResource) Open(ctx context.Context, req eph
 		return
 	}
 	now := time.Now()
-	check := r.data.checkPass(ctx, model.UserID.ValueString(), request, now, &resp.Diagnostics)
+	// Opened while applying (issue = true), the user may have been created earlier in the run.
+	var userWait time.Duration
+	if model.Issue.ValueBool() {
+		userWait = replicationWait
+	}
+	check := r.data.checkPass(ctx, model.UserID.ValueString(), request, now, userWait, &resp.Diagnostics)
 	if check == nil {
 		return
 	}

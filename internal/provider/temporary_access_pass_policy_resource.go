@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -34,6 +36,9 @@ var (
 	_ resource.ResourceWithValidateConfig = (*temporaryAccessPassPolicyResource)(nil)
 )
 
+// defaultPolicyTimeout bounds each policy operation, retries on throttling included.
+const defaultPolicyTimeout = 5 * time.Minute
+
 // NewTemporaryAccessPassPolicyResource manages the tenant's Temporary Access Pass policy.
 func NewTemporaryAccessPassPolicyResource() resource.Resource {
 	return &temporaryAccessPassPolicyResource{}
@@ -41,6 +46,12 @@ func NewTemporaryAccessPassPolicyResource() resource.Resource {
 
 type temporaryAccessPassPolicyResource struct {
 	data *providerData
+}
+
+// policyResourceModel is the policy plus the resource's timeouts.
+type policyResourceModel struct {
+	policyModel
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
 
 type policyIdentityModel struct {
@@ -51,7 +62,7 @@ func (r *temporaryAccessPassPolicyResource) Metadata(_ context.Context, req reso
 	resp.TypeName = req.ProviderTypeName + "_temporary_access_pass_policy"
 }
 
-func (r *temporaryAccessPassPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *temporaryAccessPassPolicyResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	lifetime := func(desc string) schema.Int64Attribute {
 		return schema.Int64Attribute{
 			Optional: true, Computed: true,
@@ -103,6 +114,7 @@ func (r *temporaryAccessPassPolicyResource) Schema(_ context.Context, _ resource
 						MarkdownDescription: "Whether the targets must register the method. Defaults to `false`."},
 				}},
 			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 			"exclude_targets": schema.SetNestedAttribute{Optional: true, Computed: true,
 				MarkdownDescription: "Users and groups who may never be issued a pass, even when included (for example break-glass accounts). " +
 					"Set it to `[]` to clear the exclusions. When omitted, the tenant's current exclusions are kept.",
@@ -131,11 +143,12 @@ func (r *temporaryAccessPassPolicyResource) Configure(_ context.Context, req res
 
 // ValidateConfig checks what the configuration alone can tell, so `terraform validate` catches it too.
 func (r *temporaryAccessPassPolicyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var config policyModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	var full policyResourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &full)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	config := full.policyModel
 	include, exclude, ok := configuredTargets(config)
 	if ok {
 		addProblems(&resp.Diagnostics, tap.CheckTargets(include, exclude))
@@ -154,12 +167,13 @@ func (r *temporaryAccessPassPolicyResource) ModifyPlan(ctx context.Context, req 
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return
 	}
-	var plan, config policyModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	var planFull, configFull policyResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &planFull)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &configFull)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	plan, config := &planFull.policyModel, configFull.policyModel
 
 	var prior *policyModel
 	if req.State.Raw.IsNull() {
@@ -173,9 +187,9 @@ func (r *temporaryAccessPassPolicyResource) ModifyPlan(ctx context.Context, req 
 		plan.fillUnknownFrom(current)
 		plan.ID = types.StringValue(policyID)
 	} else {
-		var state policyModel
+		var state policyResourceModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		prior = &state
+		prior = &state.policyModel
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -187,7 +201,7 @@ func (r *temporaryAccessPassPolicyResource) ModifyPlan(ctx context.Context, req 
 			effective(plan.DefaultLifetimeInMinutes, config.DefaultLifetimeInMinutes),
 			effective(plan.MaximumLifetimeInMinutes, config.MaximumLifetimeInMinutes)))
 	}
-	r.checkTargetsExist(ctx, plan, prior, &resp.Diagnostics)
+	r.checkTargetsExist(ctx, *plan, prior, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -196,7 +210,7 @@ func (r *temporaryAccessPassPolicyResource) ModifyPlan(ctx context.Context, req 
 			r.data.policy.SetPlanned(planned)
 		}
 	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &planFull)...)
 }
 
 // checkTargetsExist looks up, in one request, every target id the plan adds; ids already in state were
@@ -258,12 +272,16 @@ func collectTargets(set types.Set, attribute string, into map[string]targetRef) 
 }
 
 func (r *temporaryAccessPassPolicyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan policyModel
+	var plan policyResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.write(ctx, &plan, &resp.Diagnostics)
+	timeout, d := plan.Timeouts.Create(ctx, defaultPolicyTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	r.write(ctx, &plan.policyModel, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -271,13 +289,21 @@ func (r *temporaryAccessPassPolicyResource) Create(ctx context.Context, req reso
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, policyIdentityModel{ID: types.StringValue(policyID)})...)
 }
 
-func (r *temporaryAccessPassPolicyResource) Read(ctx context.Context, _ resource.ReadRequest, resp *resource.ReadResponse) {
+func (r *temporaryAccessPassPolicyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state policyResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Read(ctx, defaultPolicyTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	live, err := r.data.policy.Refresh(ctx)
 	if err != nil {
 		addGraphError(&resp.Diagnostics, "Could not read the Temporary Access Pass policy", err)
 		return
 	}
-	var state policyModel
 	resp.Diagnostics.Append(state.fromGraph(ctx, live)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -287,12 +313,16 @@ func (r *temporaryAccessPassPolicyResource) Read(ctx context.Context, _ resource
 }
 
 func (r *temporaryAccessPassPolicyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan policyModel
+	var plan policyResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.write(ctx, &plan, &resp.Diagnostics)
+	timeout, d := plan.Timeouts.Update(ctx, defaultPolicyTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	r.write(ctx, &plan.policyModel, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -327,7 +357,13 @@ func (r *temporaryAccessPassPolicyResource) write(ctx context.Context, plan *pol
 	plan.ID = types.StringValue(policyID)
 }
 
-func (r *temporaryAccessPassPolicyResource) Delete(ctx context.Context, _ resource.DeleteRequest, resp *resource.DeleteResponse) {
+func (r *temporaryAccessPassPolicyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state policyResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	timeout, d := state.Timeouts.Delete(ctx, defaultPolicyTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	r.data.policy.Forget()
 	if err := r.data.graph.ResetTAPPolicy(ctx); err != nil {
 		addGraphError(&resp.Diagnostics, "Could not reset the Temporary Access Pass policy to its defaults", err)

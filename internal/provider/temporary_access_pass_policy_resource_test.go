@@ -191,44 +191,6 @@ func TestAccTemporaryAccessPassPolicyResource_omittedSettingsKeepTenantValues(t 
 	})
 }
 
-// Every bad input fails the plan with the attribute and what to do, and nothing is written to Graph.
-func TestAccTemporaryAccessPassPolicyResource_badInputFailsPlanWithoutWrites(t *testing.T) {
-	pt := newPolicyTenant(t)
-	const missingGroup = "99999999-9999-4999-8999-999999999999"
-	cases := []struct {
-		name, body string
-		want       string
-	}{
-		{"length too short", `default_length = 7`, `(?s)default_length.*between 8 and 48`},
-		{"length too long", `default_length = 49`, `(?s)default_length.*between 8 and 48`},
-		{"minimum below 10", `minimum_lifetime_in_minutes = 9`, `(?s)minimum_lifetime_in_minutes.*between 10 and 43200`},
-		{"maximum above 30 days", `maximum_lifetime_in_minutes = 43201`, `(?s)maximum_lifetime_in_minutes.*between 10 and 43200`},
-		{"minimum above maximum", "minimum_lifetime_in_minutes = 100\nmaximum_lifetime_in_minutes = 50", `(?s)Minimum lifetime exceeds maximum lifetime.*lower the minimum`},
-		{"default above configured maximum", "default_lifetime_in_minutes = 500\nminimum_lifetime_in_minutes = 10\nmaximum_lifetime_in_minutes = 480", `(?s)Default lifetime outside the allowed range.*default_lifetime_in_minutes = 500`},
-		{"maximum below the tenant's minimum", `maximum_lifetime_in_minutes = 30`, `(?s)Minimum lifetime exceeds maximum lifetime.*minimum_lifetime_in_minutes is 60 \(the tenant's current value`},
-		{"maximum below the tenant's default", "minimum_lifetime_in_minutes = 10\nmaximum_lifetime_in_minutes = 30", `(?s)Default lifetime outside the allowed range.*default_lifetime_in_minutes is 60 \(the tenant's current value`},
-		{"malformed target id", `include_targets = [{ id = "new-starters", target_type = "group" }]`, `(?s)include_targets.*"new-starters" is not an object id`},
-		{"all_users as a user", `include_targets = [{ id = "all_users", target_type = "user" }]`, `(?s)all_users is a group target`},
-		{"all_users excluded", `exclude_targets = [{ id = "all_users", target_type = "group" }]`, `(?s)all_users cannot be excluded`},
-		{"unknown target type", fmt.Sprintf(`include_targets = [{ id = %q, target_type = "device" }]`, pt.starters), `(?s)Invalid Attribute Value Match.*target_type\s+value must be one of`},
-		{"included and excluded", fmt.Sprintf("include_targets = [{ id = %[1]q, target_type = \"group\" }]\nexclude_targets = [{ id = %[1]q, target_type = \"group\" }]", pt.starters), `(?s)Target both included and excluded`},
-		{"group that does not exist", fmt.Sprintf(`include_targets = [{ id = %q, target_type = "group" }]`, missingGroup), `(?s)Target not found in the tenant.*` + missingGroup},
-		{"user declared as a group", fmt.Sprintf(`exclude_targets = [{ id = %q, target_type = "group" }]`, pt.breakGlass), `(?s)Target type does not match.*target_type = "user"`},
-	}
-	steps := make([]resource.TestStep, 0, len(cases))
-	for _, c := range cases {
-		steps = append(steps, resource.TestStep{
-			Config:      pt.Config("resource \"entra_temporary_access_pass_policy\" \"this\" {\n" + c.body + "\n}\n"),
-			ExpectError: regexp.MustCompile(c.want),
-		})
-	}
-	acctest.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: protoV6ProviderFactories, Steps: steps})
-	counters := pt.Counters()
-	if counters.Writes != 0 {
-		t.Fatalf("%d bad inputs caused %d writes to Graph (%v); want 0", len(cases), counters.Writes, counters.ByRoute)
-	}
-}
-
 func TestAccTemporaryAccessPassPolicyResource_importByIdentity(t *testing.T) {
 	if acctest.IsOpenTofu() {
 		t.Skip("import blocks with a resource identity are a Terraform 1.12 feature")

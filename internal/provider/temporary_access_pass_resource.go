@@ -98,7 +98,8 @@ func (r *temporaryAccessPassResource) Schema(ctx context.Context, _ resource.Sch
 			"issues a new one; destroy revokes it; changing any argument replaces it. A user holds at most one pass: creating one replaces the pass the user " +
 			"held before.\n\n" +
 			"The request is checked while planning, against the live tenant: policy enabled, user in the policy's scope, lifetime within the policy's range, " +
-			"one-time rule, start time, guests. A problem fails `terraform plan` before anything is written, and the plan shows the lifetime the pass will get.\n\n" +
+			"one-time rule, start time, guests. A problem fails `terraform plan` before anything is written, and the plan shows the lifetime the pass will get. " +
+			"A user that is not found is looked up again for 20 seconds first, since Terraform plans again while applying, when a user created earlier in the run may still be replicating.\n\n" +
 			"Needs the Microsoft Graph application permissions `UserAuthMethod-TAP.ReadWrite.All` (or `UserAuthenticationMethod.ReadWrite.All`; the latter also " +
 			"for `remove_methods`), `User.Read.All`, `GroupMember.Read.All` and `Policy.Read.AuthenticationMethod`.",
 		Attributes: map[string]schema.Attribute{
@@ -171,7 +172,7 @@ func (r *temporaryAccessPassResource) ModifyPlan(ctx context.Context, req resour
 	if !ok {
 		return
 	}
-	check := r.data.checkPass(ctx, plan.UserID.ValueString(), request, time.Now(), &resp.Diagnostics)
+	check := r.data.checkPass(ctx, plan.UserID.ValueString(), request, time.Now(), planReplicationWait, &resp.Diagnostics)
 	if check == nil {
 		return
 	}

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -179,30 +178,6 @@ resource "entra_temporary_access_pass" "this" {
 			},
 		}},
 	})
-}
-
-func TestAccTemporaryAccessPassResource_badInputFailsPlanWithoutWrites(t *testing.T) {
-	tenant := acctest.NewTenant(t)
-	tenant.EnableTAP(nil)
-	ada := tenant.CreateUser("ada")
-	tenant.ClearRequests()
-	pass := func(args string) string {
-		return tenant.Config("resource \"entra_temporary_access_pass\" \"this\" {\n" + args + "\n}\n")
-	}
-	cases := []struct{ args, want string }{
-		{fmt.Sprintf("user_id = %q\nlifetime_in_minutes = 600", ada.ID), `(?s)Lifetime outside the tenant policy's range.*allows 60 to 480`},
-		{fmt.Sprintf("user_id = %q\nremove_methods = [\"password\"]", ada.ID), `(?s)remove_methods.*value must be one of`},
-		{fmt.Sprintf("user_id = %q\nstart_date_time = \"2021-06-01T08:00:00Z\"", ada.ID), `(?s)Start time in the past`},
-		{`user_id = "ghost@` + tenant.Domain + `"`, `(?s)User not found`},
-	}
-	steps := make([]resource.TestStep, len(cases))
-	for i, c := range cases {
-		steps[i] = resource.TestStep{Config: pass(c.args), ExpectError: regexp.MustCompile(c.want)}
-	}
-	acctest.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: protoV6ProviderFactories, Steps: steps})
-	if c := tenant.Counters(); c.Writes != 0 {
-		t.Fatalf("bad input caused writes: %v", c.ByRoute)
-	}
 }
 
 func TestAccTemporaryAccessPassEphemeral_lostSecurityKey(t *testing.T) {

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -40,20 +39,4 @@ func TestAccUserAuthenticationMethodsDataSource_lostKeyUser(t *testing.T) {
 			},
 		}},
 	})
-}
-
-func TestAccUserAuthenticationMethodsDataSource_badInput(t *testing.T) {
-	tenant := acctest.NewTenant(t)
-	acctest.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{Config: tenant.Config(`data "entra_user_authentication_methods" "x" { user_id = "linus" }`),
-				ExpectError: regexp.MustCompile(`(?s)user_id.*neither an object id \(GUID\) nor a user principal name`)},
-			{Config: tenant.Config(`data "entra_user_authentication_methods" "x" { user_id = "nobody@` + tenant.Domain + `" }`),
-				ExpectError: regexp.MustCompile(`(?s)User not found.*Check\s+the\s+object\s+id`)},
-		},
-	})
-	if c := tenant.Counters(); c.Writes != 0 {
-		t.Fatalf("bad input caused writes: %v", c.ByRoute)
-	}
 }
