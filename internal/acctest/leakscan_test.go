@@ -3,6 +3,7 @@ package acctest
 import (
 	"archive/zip"
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -49,5 +50,21 @@ func TestScanForLeaksFindsEveryEncoding(t *testing.T) {
 	}
 	if _, ok := where["clean.txt"]; ok {
 		t.Error("a prefix of a secret is not a leak")
+	}
+}
+
+// The leak scan reads every log and state of a run: it must keep up with tens of megabytes.
+func BenchmarkScanForLeaks(b *testing.B) {
+	secrets := make([]Secret, 0, 500)
+	for i := range 500 {
+		secrets = append(secrets, Secret{Kind: "temporaryAccessPass", Value: fmt.Sprintf("Pass%04d&x+Z!", i)})
+	}
+	s := newScanner(secrets)
+	data := bytes.Repeat([]byte(`2026-11-25T10:00:00.000Z [DEBUG] entra: Microsoft Graph request: method=GET path=/v1.0/users/abc status=200 `), 10000)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if kinds := s.scan(data); len(kinds) != 0 {
+			b.Fatal(kinds)
+		}
 	}
 }

@@ -57,7 +57,7 @@ func (captureShownState) CheckState(_ context.Context, req statecheck.CheckState
 func withLeakCapture(tc resource.TestCase) resource.TestCase {
 	steps := make([]resource.TestStep, len(tc.Steps))
 	for i, s := range tc.Steps {
-		if !s.ImportState && s.Config != "" && s.ExpectError == nil {
+		if !s.ImportState && !s.PlanOnly && s.Config != "" && s.ExpectError == nil {
 			s.ConfigPlanChecks.PreApply = append(append([]plancheck.PlanCheck{}, s.ConfigPlanChecks.PreApply...), captureShownPlan{})
 			s.ConfigPlanChecks.PostApplyPostRefresh = append(append([]plancheck.PlanCheck{}, s.ConfigPlanChecks.PostApplyPostRefresh...), captureShownPlan{})
 			s.ConfigStateChecks = append(append([]statecheck.StateCheck{}, s.ConfigStateChecks...), captureShownState{})

@@ -47,7 +47,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 // backoff returns the wait before retry number n (1-based): exponential, capped, with jitter over the
 // upper half so that many parallel requests throttled together do not come back in lockstep.
 func (p RetryPolicy) backoff(n int) time.Duration {
-	d := p.BaseDelay << min(n-1, 20)
+	d := p.BaseDelay << min(max(n-1, 0), 20)
 	if d <= 0 || d > p.MaxDelay {
 		d = p.MaxDelay
 	}
@@ -151,7 +151,6 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 // Intercept implements khttp.Middleware.
 func (m retryMiddleware) Intercept(pipeline khttp.Pipeline, index int, req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	logCtx := MaskSecrets(ctx)
 	body, err := bufferBody(req)
 	if err != nil {
 		return nil, err
@@ -174,7 +173,7 @@ func (m retryMiddleware) Intercept(pipeline khttp.Pipeline, index int, req *http
 				return resp, err
 			}
 			wait = m.policy.backoff(attempt)
-			tflog.Warn(logCtx, "Microsoft Graph connection failed; retrying", map[string]any{
+			tflog.Warn(MaskSecrets(ctx), "Microsoft Graph connection failed; retrying", map[string]any{
 				"method": req.Method, "path": req.URL.Path, "attempt": attempt, "wait": wait.String(), "error": err.Error(),
 			})
 		case retryableStatus(resp.StatusCode) && attempt < m.policy.MaxAttempts:
@@ -184,12 +183,12 @@ func (m retryMiddleware) Intercept(pipeline khttp.Pipeline, index int, req *http
 				wait = m.policy.backoff(attempt)
 			}
 			if deadline, ok := ctx.Deadline(); ok && m.now().Add(wait).After(deadline) {
-				tflog.Warn(logCtx, "Microsoft Graph is still throttling and the operation's timeout is near; giving up", map[string]any{
+				tflog.Warn(MaskSecrets(ctx), "Microsoft Graph is still throttling and the operation's timeout is near; giving up", map[string]any{
 					"method": req.Method, "path": req.URL.Path, "status": resp.StatusCode, "attempt": attempt,
 				})
 				return resp, nil
 			}
-			tflog.Warn(logCtx, "Microsoft Graph asked us to slow down; retrying", map[string]any{
+			tflog.Warn(MaskSecrets(ctx), "Microsoft Graph asked us to slow down; retrying", map[string]any{
 				"method": req.Method, "path": req.URL.Path, "status": resp.StatusCode, "attempt": attempt,
 				"wait": wait.String(), "request_id": resp.Header.Get("request-id"),
 			})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/entra-tap/terraform-provider-entra/internal/graph"
 	"github.com/entra-tap/terraform-provider-entra/internal/tap"
+	"github.com/entra-tap/terraform-provider-entra/internal/validators"
 )
 
 // passCheck is the outcome of validating a pass request against the live tenant.
@@ -20,13 +21,25 @@ type passCheck struct {
 	Policy tap.Policy
 }
 
-// checkPass runs every check Graph would apply to the pass, with reads only: the policy (once per
-// provider process), the user, and, when the policy targets groups, one membership check. Every problem
-// becomes an error on the argument to fix, so a plan fails before anything is written.
-//
-// A user that is not found is looked up again for up to userWait (0: reported at once), for a user
-// created earlier in the same run that has not replicated yet.
-func (d *providerData) checkPass(ctx context.Context, userRef string, req tap.PassRequest, now time.Time, userWait time.Duration, diags *diag.Diagnostics) *passCheck {
+// checkMode says how much checkPass verifies against the directory.
+type checkMode int
+
+const (
+	// checkPlan verifies everything Graph would, with reads only, and reports an unknown user at once.
+	checkPlan checkMode = iota
+	// checkPlanPatiently is checkPlan for a managed resource: Terraform plans it again while applying,
+	// when a user created earlier in the run may still be replicating, so "not found" is retried briefly.
+	checkPlanPatiently
+	// checkApply runs the policy checks (no reads: the policy is cached) and resolves the user cheaply
+	// (batched, waiting for replication). The plan verified scope and guests, and Graph enforces them
+	// again, with refusals the provider explains.
+	checkApply
+)
+
+// checkPass checks a pass request against the tenant policy and the directory. Every problem becomes
+// an error on the argument to fix, so a plan fails before anything is written. Its reads: the policy
+// (once per provider process), the user, and, when the policy targets groups, one membership check.
+func (d *providerData) checkPass(ctx context.Context, userRef string, req tap.PassRequest, now time.Time, mode checkMode, diags *diag.Diagnostics) *passCheck {
 	policy, planned, err := d.policy.ForPasses(ctx)
 	if err != nil {
 		addGraphError(diags, "Could not read the Temporary Access Pass policy", err)
@@ -39,7 +52,15 @@ func (d *providerData) checkPass(ctx context.Context, userRef string, req tap.Pa
 		diags.AddAttributeError(path.Root(p.Attribute), p.Summary, p.Detail)
 	}
 
-	user, err := d.userWithin(ctx, userRef, userWait)
+	var user *graph.User
+	switch mode {
+	case checkApply:
+		user, err = d.userWithin(ctx, userRef, replicationWait, d.resolveUser)
+	case checkPlanPatiently:
+		user, err = d.userWithin(ctx, userRef, planReplicationWait, d.graph.GetUser)
+	default:
+		user, err = d.graph.GetUser(ctx, userRef)
+	}
 	switch {
 	case errors.Is(err, graph.ErrNotFound):
 		diags.AddAttributeError(path.Root("user_id"), "User not found",
@@ -48,6 +69,12 @@ func (d *providerData) checkPass(ctx context.Context, userRef string, req tap.Pa
 	case err != nil:
 		addGraphError(diags, "Could not read the user", err)
 		return nil
+	}
+	if mode == checkApply {
+		if diags.HasError() {
+			return nil
+		}
+		return &passCheck{User: *user, Policy: policy}
 	}
 	if user.IsExternalGuest() {
 		diags.AddAttributeError(path.Root("user_id"), "External guests cannot have a Temporary Access Pass",
@@ -72,6 +99,15 @@ func (d *providerData) checkPass(ctx context.Context, userRef string, req tap.Pa
 		return nil
 	}
 	return &passCheck{User: *user, Policy: policy}
+}
+
+// resolveUser finds a user for issuing: an object id through the batched lookup, a user principal name
+// with a read of its own.
+func (d *providerData) resolveUser(ctx context.Context, userRef string) (*graph.User, error) {
+	if validators.IsGUID(userRef) {
+		return d.users.Get(ctx, userRef)
+	}
+	return d.graph.GetUser(ctx, userRef)
 }
 
 // outstandingPass returns the pass the user holds that is not yet expired: usable now, waiting for its
@@ -138,17 +174,14 @@ const replicationWait = 2 * time.Minute
 // tell the two apart. A mistyped user therefore fails the plan after this long.
 const planReplicationWait = 20 * time.Second
 
-// userWhenVisible reads a user, retrying "not found" for a bounded time: while applying, a user created
-// earlier in the same run may not have replicated yet.
-func (d *providerData) userWhenVisible(ctx context.Context, userRef string) (*graph.User, error) {
-	return d.userWithin(ctx, userRef, replicationWait)
-}
-
-func (d *providerData) userWithin(ctx context.Context, userRef string, bound time.Duration) (*graph.User, error) {
+// userWithin looks a user up, retrying "not found" for up to bound: a user created earlier in the same
+// run may not have replicated yet.
+func (d *providerData) userWithin(ctx context.Context, userRef string, bound time.Duration,
+	lookup func(context.Context, string) (*graph.User, error)) (*graph.User, error) {
 	deadline := time.Now().Add(bound)
 	wait := time.Second
 	for {
-		user, err := d.graph.GetUser(ctx, userRef)
+		user, err := lookup(ctx, userRef)
 		if err == nil || !errors.Is(err, graph.ErrNotFound) || time.Now().Add(wait).After(deadline) {
 			return user, err
 		}

@@ -1,9 +1,6 @@
 package provider
 
 import (
-	"context"
-	"sort"
-
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -24,17 +21,6 @@ type policyModel struct {
 	ExcludeTargets           types.Set    `tfsdk:"exclude_targets"`
 }
 
-type includeTargetModel struct {
-	ID                     types.String `tfsdk:"id"`
-	TargetType             types.String `tfsdk:"target_type"`
-	IsRegistrationRequired types.Bool   `tfsdk:"is_registration_required"`
-}
-
-type excludeTargetModel struct {
-	ID         types.String `tfsdk:"id"`
-	TargetType types.String `tfsdk:"target_type"`
-}
-
 var includeTargetType = types.ObjectType{AttrTypes: map[string]attr.Type{
 	"id": types.StringType, "target_type": types.StringType, "is_registration_required": types.BoolType,
 }}
@@ -47,7 +33,7 @@ var excludeTargetType = types.ObjectType{AttrTypes: map[string]attr.Type{
 const policyID = "TemporaryAccessPass"
 
 // fromGraph fills every attribute from what Graph returned.
-func (m *policyModel) fromGraph(ctx context.Context, p tap.Policy) diag.Diagnostics {
+func (m *policyModel) fromGraph(p tap.Policy) diag.Diagnostics {
 	var diags diag.Diagnostics
 	m.ID = types.StringValue(policyID)
 	m.Enabled = types.BoolValue(p.Enabled)
@@ -57,23 +43,25 @@ func (m *policyModel) fromGraph(ctx context.Context, p tap.Policy) diag.Diagnost
 	m.MaximumLifetimeInMinutes = types.Int64Value(int64(p.MaximumLifetimeInMinutes))
 	m.IsUsableOnce = types.BoolValue(p.IsUsableOnce)
 
-	include := make([]includeTargetModel, 0, len(p.IncludeTargets))
+	// Built directly rather than with SetValueFrom: reflection made large policies slow to map
+	// (BenchmarkPolicyModelRoundTrip).
+	include := make([]attr.Value, 0, len(p.IncludeTargets))
 	for _, t := range p.IncludeTargets {
-		include = append(include, includeTargetModel{
-			ID: types.StringValue(t.ID), TargetType: types.StringValue(t.Type), IsRegistrationRequired: types.BoolValue(t.IsRegistrationRequired),
-		})
+		include = append(include, types.ObjectValueMust(includeTargetType.AttrTypes, map[string]attr.Value{
+			"id": types.StringValue(t.ID), "target_type": types.StringValue(t.Type), "is_registration_required": types.BoolValue(t.IsRegistrationRequired),
+		}))
 	}
-	sort.Slice(include, func(i, j int) bool { return include[i].ID.ValueString() < include[j].ID.ValueString() })
 	var d diag.Diagnostics
-	m.IncludeTargets, d = types.SetValueFrom(ctx, includeTargetType, include)
+	m.IncludeTargets, d = types.SetValue(includeTargetType, include)
 	diags.Append(d...)
 
-	exclude := make([]excludeTargetModel, 0, len(p.ExcludeTargets))
+	exclude := make([]attr.Value, 0, len(p.ExcludeTargets))
 	for _, t := range p.ExcludeTargets {
-		exclude = append(exclude, excludeTargetModel{ID: types.StringValue(t.ID), TargetType: types.StringValue(t.Type)})
+		exclude = append(exclude, types.ObjectValueMust(excludeTargetType.AttrTypes, map[string]attr.Value{
+			"id": types.StringValue(t.ID), "target_type": types.StringValue(t.Type),
+		}))
 	}
-	sort.Slice(exclude, func(i, j int) bool { return exclude[i].ID.ValueString() < exclude[j].ID.ValueString() })
-	m.ExcludeTargets, d = types.SetValueFrom(ctx, excludeTargetType, exclude)
+	m.ExcludeTargets, d = types.SetValue(excludeTargetType, exclude)
 	diags.Append(d...)
 	return diags
 }
@@ -115,8 +103,7 @@ func (m policyModel) hasUnknown() bool {
 }
 
 // toGraph converts a fully known model to the Graph policy.
-func (m policyModel) toGraph(ctx context.Context) (tap.Policy, diag.Diagnostics) {
-	var diags diag.Diagnostics
+func (m policyModel) toGraph() tap.Policy {
 	p := tap.Policy{
 		Enabled:                  m.Enabled.ValueBool(),
 		DefaultLength:            int(m.DefaultLength.ValueInt64()),
@@ -127,23 +114,17 @@ func (m policyModel) toGraph(ctx context.Context) (tap.Policy, diag.Diagnostics)
 		IncludeTargets:           []tap.IncludeTarget{},
 		ExcludeTargets:           []tap.Target{},
 	}
-	if !m.IncludeTargets.IsNull() {
-		var include []includeTargetModel
-		diags.Append(m.IncludeTargets.ElementsAs(ctx, &include, false)...)
-		for _, t := range include {
-			p.IncludeTargets = append(p.IncludeTargets, tap.IncludeTarget{
-				ID: t.ID.ValueString(), Type: t.TargetType.ValueString(), IsRegistrationRequired: t.IsRegistrationRequired.ValueBool(),
-			})
-		}
+	for _, el := range m.IncludeTargets.Elements() {
+		attrs := objectAttrs(el)
+		p.IncludeTargets = append(p.IncludeTargets, tap.IncludeTarget{
+			ID: stringAttr(attrs, "id"), Type: stringAttr(attrs, "target_type"), IsRegistrationRequired: boolAttr(attrs, "is_registration_required"),
+		})
 	}
-	if !m.ExcludeTargets.IsNull() {
-		var exclude []excludeTargetModel
-		diags.Append(m.ExcludeTargets.ElementsAs(ctx, &exclude, false)...)
-		for _, t := range exclude {
-			p.ExcludeTargets = append(p.ExcludeTargets, tap.Target{ID: t.ID.ValueString(), Type: t.TargetType.ValueString()})
-		}
+	for _, el := range m.ExcludeTargets.Elements() {
+		attrs := objectAttrs(el)
+		p.ExcludeTargets = append(p.ExcludeTargets, tap.Target{ID: stringAttr(attrs, "id"), Type: stringAttr(attrs, "target_type")})
 	}
-	return p, diags
+	return p
 }
 
 // targetKey is the id and type of a target, read from either target set.
@@ -167,4 +148,21 @@ func targetKeys(set types.Set) (keys []targetKey, ok bool) {
 		keys = append(keys, targetKey{ID: id, Type: typ})
 	}
 	return keys, true
+}
+
+func stringAttr(attrs map[string]attr.Value, name string) string {
+	v, _ := attrs[name].(types.String)
+	return v.ValueString()
+}
+
+func boolAttr(attrs map[string]attr.Value, name string) bool {
+	v, _ := attrs[name].(types.Bool)
+	return v.ValueBool()
+}
+
+func objectAttrs(v attr.Value) map[string]attr.Value {
+	if obj, ok := v.(types.Object); ok {
+		return obj.Attributes()
+	}
+	return nil
 }

@@ -21,7 +21,7 @@ type protocolServer struct {
 	schemas *tfprotov6.GetProviderSchemaResponse
 }
 
-func newProtocolServer(t *testing.T, tenant *acctest.Tenant) protocolServer {
+func newProtocolServer(t testing.TB, tenant *acctest.Tenant) protocolServer {
 	t.Helper()
 	ctx := context.Background()
 	server, err := protoV6ProviderFactories["entra"]()
@@ -42,7 +42,7 @@ func newProtocolServer(t *testing.T, tenant *acctest.Tenant) protocolServer {
 }
 
 // objectValue builds a DynamicValue of an object type with the given attributes and every other one null.
-func objectValue(t *testing.T, typ tftypes.Type, set map[string]tftypes.Value) tfprotov6.DynamicValue {
+func objectValue(t testing.TB, typ tftypes.Type, set map[string]tftypes.Value) tfprotov6.DynamicValue {
 	t.Helper()
 	obj, ok := typ.(tftypes.Object)
 	if !ok {
@@ -71,7 +71,7 @@ func stringSet(values ...string) tftypes.Value {
 	return tftypes.NewValue(tftypes.Set{ElementType: tftypes.String}, elems)
 }
 
-func failOnDiagnostics(t *testing.T, what string, diags []*tfprotov6.Diagnostic) {
+func failOnDiagnostics(t testing.TB, what string, diags []*tfprotov6.Diagnostic) {
 	t.Helper()
 	for _, d := range diags {
 		if d.Severity == tfprotov6.DiagnosticSeverityError {

@@ -15,10 +15,11 @@ import (
 type providerData struct {
 	graph  *graph.Client
 	policy *policyCache
+	users  *userBatcher
 }
 
 func newProviderData(client *graph.Client) *providerData {
-	return &providerData{graph: client, policy: &policyCache{client: client}}
+	return &providerData{graph: client, policy: &policyCache{client: client}, users: newUserBatcher(client)}
 }
 
 // providerDataFrom is the standard Configure guard: nil before the provider is configured, an error

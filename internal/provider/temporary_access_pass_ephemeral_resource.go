@@ -152,12 +152,12 @@ func (r *temporaryAccessPassEphemeralResource) Open(ctx context.Context, req eph
 		return
 	}
 	now := time.Now()
-	// Opened while applying (issue = true), the user may have been created earlier in the run.
-	var userWait time.Duration
+	// Opened while applying (issue = true): the plan ran the directory checks, so only the cheap ones run.
+	mode := checkPlan
 	if model.Issue.ValueBool() {
-		userWait = replicationWait
+		mode = checkApply
 	}
-	check := r.data.checkPass(ctx, model.UserID.ValueString(), request, now, userWait, &resp.Diagnostics)
+	check := r.data.checkPass(ctx, model.UserID.ValueString(), request, now, mode, &resp.Diagnostics)
 	if check == nil {
 		return
 	}

@@ -73,7 +73,7 @@ func (d *temporaryAccessPassPolicyDataSource) Read(ctx context.Context, _ dataso
 		return
 	}
 	var model policyModel
-	resp.Diagnostics.Append(model.fromGraph(ctx, policy)...)
+	resp.Diagnostics.Append(model.fromGraph(policy)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

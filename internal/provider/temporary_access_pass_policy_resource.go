@@ -183,7 +183,7 @@ func (r *temporaryAccessPassPolicyResource) ModifyPlan(ctx context.Context, req 
 			return
 		}
 		var current policyModel
-		resp.Diagnostics.Append(current.fromGraph(ctx, live)...)
+		resp.Diagnostics.Append(current.fromGraph(live)...)
 		plan.fillUnknownFrom(current)
 		plan.ID = types.StringValue(policyID)
 	} else {
@@ -206,9 +206,7 @@ func (r *temporaryAccessPassPolicyResource) ModifyPlan(ctx context.Context, req 
 		return
 	}
 	if !plan.hasUnknown() {
-		if planned, d := plan.toGraph(ctx); !d.HasError() {
-			r.data.policy.SetPlanned(planned)
-		}
+		r.data.policy.SetPlanned(plan.toGraph())
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &planFull)...)
 }
@@ -304,7 +302,7 @@ func (r *temporaryAccessPassPolicyResource) Read(ctx context.Context, req resour
 		addGraphError(&resp.Diagnostics, "Could not read the Temporary Access Pass policy", err)
 		return
 	}
-	resp.Diagnostics.Append(state.fromGraph(ctx, live)...)
+	resp.Diagnostics.Append(state.fromGraph(live)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -340,14 +338,10 @@ func (r *temporaryAccessPassPolicyResource) write(ctx context.Context, plan *pol
 			return
 		}
 		var current policyModel
-		diags.Append(current.fromGraph(ctx, live)...)
+		diags.Append(current.fromGraph(live)...)
 		plan.fillUnknownFrom(current)
 	}
-	policy, d := plan.toGraph(ctx)
-	diags.Append(d...)
-	if diags.HasError() {
-		return
-	}
+	policy := plan.toGraph()
 	if err := r.data.graph.UpdateTAPPolicy(ctx, policy); err != nil {
 		r.data.policy.Forget()
 		addGraphError(diags, "Could not update the Temporary Access Pass policy", err)

@@ -172,7 +172,7 @@ func (r *temporaryAccessPassResource) ModifyPlan(ctx context.Context, req resour
 	if !ok {
 		return
 	}
-	check := r.data.checkPass(ctx, plan.UserID.ValueString(), request, time.Now(), planReplicationWait, &resp.Diagnostics)
+	check := r.data.checkPass(ctx, plan.UserID.ValueString(), request, time.Now(), checkPlanPatiently, &resp.Diagnostics)
 	if check == nil {
 		return
 	}
@@ -206,7 +206,7 @@ func (r *temporaryAccessPassResource) Create(ctx context.Context, req resource.C
 	if !ok {
 		return
 	}
-	user, err := r.data.userWhenVisible(ctx, plan.UserID.ValueString())
+	user, err := r.data.userWithin(ctx, plan.UserID.ValueString(), replicationWait, r.data.resolveUser)
 	if err != nil {
 		addGraphError(&resp.Diagnostics, "Could not read the user", err)
 		return
