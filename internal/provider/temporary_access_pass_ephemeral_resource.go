@@ -81,7 +81,8 @@ func (r *temporaryAccessPassEphemeralResource) Schema(ctx context.Context, _ eph
 			"`temporary_access_pass` is null and a warning names the existing pass and its expiry. Set `rotate = true` for one run to replace it; " +
 			"left on, Terraform would replace the pass at every apply, since it opens ephemeral resources at every apply.\n\n" +
 			"Needs the Microsoft Graph application permissions `UserAuthMethod-TAP.ReadWrite.All` (or `UserAuthenticationMethod.ReadWrite.All`), " +
-			"`User.Read.All`, `GroupMember.Read.All` when the policy targets groups, and `Policy.Read.AuthenticationMethod`.",
+			"`User.Read.All`, `GroupMember.Read.All` when the policy targets groups, and `Policy.Read.AuthenticationMethod`. " +
+			"With `Directory.Read.All`, the users of many passes are looked up in batches.",
 		Attributes: map[string]schema.Attribute{
 			"user_id": schema.StringAttribute{Required: true,
 				MarkdownDescription: "The user: object id (GUID) or user principal name.",
