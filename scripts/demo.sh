@@ -45,13 +45,23 @@ tenant_api=$ENTRA_EMULATOR_URL/_emulator/tenants/$ARM_TENANT_ID
 # Count only what the provider does from here on, not the seeding.
 control -X DELETE "$tenant_api/requests" >/dev/null
 
-# The provider is found through dev_overrides, as a developer tests a local build.
+# The provider is found through dev_overrides, as a developer tests a local build. init still wants an
+# installation source for it, so a filesystem mirror holds the same build; nothing comes from a registry.
+platform=$(go env GOOS)_$(go env GOARCH)
+mkdir -p "$work/mirror/registry.terraform.io/entra-tap/entra/0.0.1/$platform"
+ln -s "$work/plugins/terraform-provider-entra" "$work/mirror/registry.terraform.io/entra-tap/entra/0.0.1/$platform/terraform-provider-entra_v0.0.1"
 cat >"$work/cli.tfrc" <<TFRC
 provider_installation {
   dev_overrides {
     "registry.terraform.io/entra-tap/entra" = "$work/plugins"
   }
-  direct {}
+  filesystem_mirror {
+    path    = "$work/mirror"
+    include = ["registry.terraform.io/entra-tap/entra"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/entra-tap/entra"]
+  }
 }
 TFRC
 export TF_CLI_CONFIG_FILE=$work/cli.tfrc TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
@@ -62,8 +72,9 @@ export TF_VAR_hire_start=$(date -d "$(date +%F) +2 days 08:00" +%Y-%m-%dT%H:%M:%
 cd "$work/config"
 tf() { "$cli" "$@" -no-color 2>&1 | tee -a "$work/cli-output.log"; return "${PIPESTATUS[0]}"; }
 say "$("$cli" version | head -n 1): init"
-tf init -input=false >/dev/null && echo "initialized (the provider comes from dev_overrides)"
-say "plan: the policy change is shown in full; both passes are checked against the tenant, none is issued"
+tf init -input=false >"$work/init.log" || { cat "$work/init.log"; exit 1; }
+grep -E 'Installing|Installed|initialized' "$work/init.log"
+say "plan: the policy change is shown in full; every pass is checked against the tenant, none is issued"
 tf plan -input=false -out=demo.tfplan
 echo "passes issued while planning: $(control "$tenant_api/counters" | grep -o '"POST /v1.0/users/{id}/authentication/temporaryAccessPassMethods":[0-9]*' | cut -d: -f2 || true)"
 say "apply: the policy is written, each pass is issued once and delivered"

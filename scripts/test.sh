@@ -9,11 +9,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export TF_ACC=1
+# A CLI configuration file that does not exist only makes every command print a warning.
+if [[ -n "${TF_CLI_CONFIG_FILE:-}" && ! -e "$TF_CLI_CONFIG_FILE" ]]; then unset TF_CLI_CONFIG_FILE; fi
 flags=(-count=1 -timeout=45m ${GOTESTFLAGS:-})
+
+# Figures worth seeing in the log (leak scans, the load test, the bad-input catalogue) are printed at the end.
+export ENTRA_TEST_REPORT=${ENTRA_TEST_REPORT:-$(mktemp "${TMPDIR:-/tmp}/entra-test-report.XXXXXX")}
+trap 'echo "==> figures"; cat "$ENTRA_TEST_REPORT" 2>/dev/null; rm -f "$ENTRA_TEST_REPORT"' EXIT
 
 run() {
 	local cli=$1; shift
-	echo "==> $("$cli" version | head -n 1) ($cli): go test $*"
+	echo "==> $("$cli" version | grep -m1 -E "(Terraform|OpenTofu) v") ($cli): go test $*"
 	TF_ACC_TERRAFORM_PATH=$cli go test "${flags[@]}" "$@"
 }
 

@@ -2,6 +2,8 @@ package acctest
 
 import (
 	"bytes"
+	"strings"
+	"sync"
 	"context"
 	"fmt"
 	"io"
@@ -81,8 +83,10 @@ func runWithLeakScan(m *testing.M) int {
 	}
 	leaks, scanned = append(leaks, logLeaks...), scanned+logScanned
 	secrets := outsideState
-	fmt.Printf("leak scan: %d secrets issued by the emulator %v, %d MiB of trace logs, state, plans and test output scanned, %d leaks\n",
-		len(secrets), kinds, scanned>>20, len(leaks))
+	summary := fmt.Sprintf("leak scan (%s): %d secrets issued by the emulator %v, %d MiB of trace logs, state, plans and test output scanned, %d leaks\n",
+		CLIName(), len(secrets), kinds, scanned>>20, len(leaks))
+	fmt.Print(summary)
+	Report(summary)
 	for _, l := range leaks {
 		fmt.Printf("leak scan: a %s was found in %s\n", l.Kind, l.Where)
 	}
@@ -138,3 +142,20 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 	defer func() { <-captureMu }()
 	return w.buf.Write(p)
 }
+
+// Report appends a line of figures to $ENTRA_TEST_REPORT, which scripts/test.sh prints at the end: go test
+// shows a passing package's output only with -v, and these figures belong in the CI log.
+func Report(line string) {
+	path := os.Getenv("ENTRA_TEST_REPORT")
+	if path == "" {
+		return
+	}
+	reportMu.Lock()
+	defer reportMu.Unlock()
+	if f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
+		_, _ = f.WriteString(strings.TrimRight(line, "\n") + "\n")
+		_ = f.Close()
+	}
+}
+
+var reportMu sync.Mutex

@@ -176,6 +176,10 @@ func TestAccBadInputCatalogue(t *testing.T) {
 				t.Errorf("%d bad inputs caused writes to Graph: %v", len(cases)+1, c.ByRoute)
 			}
 		}
-		t.Logf("bad-input catalogue: %d invalid configurations, each rejected at plan, 0 writes", len(cases)+1)
+		if !t.Failed() {
+			summary := fmt.Sprintf("bad-input catalogue (%s): %d invalid configurations, each rejected at plan with 0 writes to Graph", acctest.CLIName(), len(cases)+1)
+			t.Log(summary)
+			acctest.Report(summary)
+		}
 	})
 }

@@ -60,8 +60,10 @@ func TestAccLoad_passesUnderThrottling(t *testing.T) {
 	if created != loadPasses || len(tenant.IssuedPasses()) != loadPasses {
 		t.Fatalf("want exactly %d passes issued, Graph created %d (issued secrets: %d)", loadPasses, created, len(tenant.IssuedPasses()))
 	}
-	t.Logf("%d passes issued once each in %s with %d of %d Graph requests throttled (%s)", loadPasses, elapsed.Round(time.Second),
-		counters.ByStatus["429"], counters.Total, acctest.CLIName())
+	summary := fmt.Sprintf("load test (%s): %d passes issued once each in one apply, in %s, with %d of %d Graph requests throttled (429, Retry-After 1)",
+		acctest.CLIName(), loadPasses, elapsed.Round(time.Second), counters.ByStatus["429"], counters.Total)
+	t.Log(summary)
+	acctest.Report(summary)
 }
 
 // createUsers creates n users concurrently through Graph.

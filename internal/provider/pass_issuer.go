@@ -127,9 +127,16 @@ func outstandingPass(passes []graph.TemporaryAccessPass, now time.Time) *graph.T
 // issuePass creates the pass unless the user already holds an outstanding one and rotate is false; in
 // that case it returns the existing pass and changes nothing. Methods of removeTypes are removed only
 // when a pass is really issued, right before it is.
-func (d *providerData) issuePass(ctx context.Context, user graph.User, req tap.PassRequest, rotate bool, removeTypes []string, now time.Time) (issue passIssue, err error) {
+func (d *providerData) issuePass(ctx context.Context, user graph.User, req tap.PassRequest, rotate bool, removeTypes []string, now time.Time, held *heldPasses) (issue passIssue, err error) {
 	if !rotate {
-		passes, err := d.graph.ListTAPs(ctx, user.ID)
+		if held == nil {
+			held = d.lookUpHeldPasses(ctx, user.ID)
+		}
+		passes, err := held.wait()
+		if errors.Is(err, graph.ErrNotFound) {
+			// Looked up before the user had replicated (checkPass waited for them since): ask again.
+			passes, err = d.graph.ListTAPs(ctx, user.ID)
+		}
 		if err != nil {
 			return issue, err
 		}
@@ -156,6 +163,28 @@ func (d *providerData) issuePass(ctx context.Context, user graph.User, req tap.P
 		"lifetime_in_minutes": issue.Issued.LifetimeInMinutes, "methods_removed": len(issue.Removed),
 	})
 	return issue, nil
+}
+
+// heldPasses is a lookup of the passes a user holds, started early so that it overlaps the user lookup
+// (both are one round trip to Graph).
+type heldPasses struct {
+	done   chan struct{}
+	passes []graph.TemporaryAccessPass
+	err    error
+}
+
+func (d *providerData) lookUpHeldPasses(ctx context.Context, userID string) *heldPasses {
+	h := &heldPasses{done: make(chan struct{})}
+	go func() {
+		defer close(h.done)
+		h.passes, h.err = d.graph.ListTAPs(ctx, userID)
+	}()
+	return h
+}
+
+func (h *heldPasses) wait() ([]graph.TemporaryAccessPass, error) {
+	<-h.done
+	return h.passes, h.err
 }
 
 // passIssue is what issuePass did: issued a pass, or kept the one the user holds; and the methods removed.

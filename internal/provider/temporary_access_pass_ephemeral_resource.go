@@ -153,13 +153,21 @@ func (r *temporaryAccessPassEphemeralResource) Open(ctx context.Context, req eph
 		return
 	}
 	now := time.Now()
-	// Opened while applying (issue = true): the plan ran the directory checks, so only the cheap ones run.
+	// Opened while applying (issue = true): the plan ran the directory checks, so only the cheap ones run,
+	// and the passes the user holds are looked up at the same time as the user when the id is known.
 	mode := checkPlan
+	var held *heldPasses
 	if model.Issue.ValueBool() {
 		mode = checkApply
+		if !model.Rotate.ValueBool() && validators.IsGUID(model.UserID.ValueString()) {
+			held = r.data.lookUpHeldPasses(ctx, model.UserID.ValueString())
+		}
 	}
 	check := r.data.checkPass(ctx, model.UserID.ValueString(), request, now, mode, &resp.Diagnostics)
 	if check == nil {
+		if held != nil {
+			_, _ = held.wait() // do not leave the lookup running past the request
+		}
 		return
 	}
 	model.UserObjectID = types.StringValue(check.User.ID)
@@ -180,7 +188,7 @@ func (r *temporaryAccessPassEphemeralResource) Open(ctx context.Context, req eph
 
 	var removeTypes []string
 	resp.Diagnostics.Append(model.RemoveMethods.ElementsAs(ctx, &removeTypes, false)...)
-	result, err := r.data.issuePass(ctx, check.User, request, model.Rotate.ValueBool(), removeTypes, now)
+	result, err := r.data.issuePass(ctx, check.User, request, model.Rotate.ValueBool(), removeTypes, now, held)
 	model.RemovedMethods = methodList(result.Removed)
 	if err != nil {
 		addGraphError(&resp.Diagnostics, "Could not issue the Temporary Access Pass", err)

@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/entra-tap/terraform-provider-entra/internal/tap"
@@ -277,14 +278,20 @@ func (r *temporaryAccessPassPolicyResource) Create(ctx context.Context, req reso
 	}
 	timeout, d := plan.Timeouts.Create(ctx, defaultPolicyTimeout)
 	resp.Diagnostics.Append(d...)
+	r.save(ctx, &plan, timeout, &resp.State, resp.Identity, &resp.Diagnostics)
+}
+
+// save writes the planned policy (create and update are the same PATCH) and records it in state.
+func (r *temporaryAccessPassPolicyResource) save(ctx context.Context, plan *policyResourceModel, timeout time.Duration,
+	state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	r.write(ctx, &plan.policyModel, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	r.write(ctx, &plan.policyModel, diags)
+	if diags.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	resp.Diagnostics.Append(resp.Identity.Set(ctx, policyIdentityModel{ID: types.StringValue(policyID)})...)
+	diags.Append(state.Set(ctx, plan)...)
+	diags.Append(identity.Set(ctx, policyIdentityModel{ID: types.StringValue(policyID)})...)
 }
 
 func (r *temporaryAccessPassPolicyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -318,14 +325,7 @@ func (r *temporaryAccessPassPolicyResource) Update(ctx context.Context, req reso
 	}
 	timeout, d := plan.Timeouts.Update(ctx, defaultPolicyTimeout)
 	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	r.write(ctx, &plan.policyModel, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	resp.Diagnostics.Append(resp.Identity.Set(ctx, policyIdentityModel{ID: types.StringValue(policyID)})...)
+	r.save(ctx, &plan, timeout, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 // write sends the whole planned policy. Values still unknown (a target id from a resource created in the

@@ -213,7 +213,7 @@ func (r *temporaryAccessPassResource) Create(ctx context.Context, req resource.C
 	}
 	var removeTypes []string
 	resp.Diagnostics.Append(plan.RemoveMethods.ElementsAs(ctx, &removeTypes, false)...)
-	issued, err := r.data.issuePass(ctx, *user, request, true, removeTypes, time.Now())
+	issued, err := r.data.issuePass(ctx, *user, request, true, removeTypes, time.Now(), nil)
 	if err != nil {
 		addGraphError(&resp.Diagnostics, "Could not issue the Temporary Access Pass", err)
 		return
