@@ -2,13 +2,13 @@ package acctest
 
 import (
 	"bytes"
-	"strings"
-	"sync"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 )
 
