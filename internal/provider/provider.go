@@ -145,7 +145,7 @@ func (p *entraProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 
-	client, summary, err := newClient(ctx, model, p.version)
+	client, summary, err := newClient(model, p.version)
 	if err != nil {
 		var se settingError
 		var ae *auth.SettingError
@@ -196,7 +196,7 @@ func firstUnknown(m entraProviderModel) (string, bool) {
 
 // newClient resolves the settings (block, then environment, then defaults) and builds the Graph client.
 // The summary it returns is safe to log: names and endpoints, never secrets.
-func newClient(ctx context.Context, m entraProviderModel, version string) (*graph.Client, map[string]any, error) {
+func newClient(m entraProviderModel, version string) (*graph.Client, map[string]any, error) {
 	var s settings
 	env, err := auth.LookupEnvironment(s.string("environment", m.Environment))
 	if err != nil {
@@ -269,7 +269,6 @@ func newClient(ctx context.Context, m entraProviderModel, version string) (*grap
 		"client_id":        cfg.ClientID,
 		"credentials":      strings.Join(cred.SourceNames(), ", "),
 	}
-	_ = ctx
 	return client, summary, nil
 }
 
