@@ -2,10 +2,12 @@ package provider
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/entra-tap/terraform-provider-entra/internal/auth"
 	"github.com/entra-tap/terraform-provider-entra/internal/graph"
@@ -62,4 +64,15 @@ func graphMessageHint(message string) string {
 		}
 	}
 	return ""
+}
+
+// addUserError reports a failed user lookup: a user that does not exist on the user_id argument, anything
+// else as a Graph error.
+func addUserError(diags *diag.Diagnostics, userRef string, err error) {
+	if errors.Is(err, graph.ErrNotFound) {
+		diags.AddAttributeError(path.Root("user_id"), "User not found",
+			fmt.Sprintf("No user %q exists in the tenant. Check the object id or user principal name; a user created moments ago can take a little while to appear.", userRef))
+		return
+	}
+	addGraphError(diags, "Could not read the user", err)
 }

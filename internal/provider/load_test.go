@@ -36,10 +36,7 @@ func TestAccLoad_passesUnderThrottling(t *testing.T) {
 	addFault(t, tenant, control.Fault{Path: "^/v1.0/", Status: http.StatusTooManyRequests, ErrorCode: "TooManyRequests",
 		RetryAfter: control.RetryAfter("1"), Probability: 0.2})
 
-	ids := make([]string, len(users))
-	for i, u := range users {
-		ids[i] = u.ID
-	}
+	ids := userIDs(users)
 	started := time.Now()
 	acctest.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithEcho,

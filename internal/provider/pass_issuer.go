@@ -61,13 +61,8 @@ func (d *providerData) checkPass(ctx context.Context, userRef string, req tap.Pa
 	default:
 		user, err = d.graph.GetUser(ctx, userRef)
 	}
-	switch {
-	case errors.Is(err, graph.ErrNotFound):
-		diags.AddAttributeError(path.Root("user_id"), "User not found",
-			fmt.Sprintf("No user %q exists in the tenant. Check the object id or user principal name; a user created moments ago can take a little while to appear.", userRef))
-		return nil
-	case err != nil:
-		addGraphError(diags, "Could not read the user", err)
+	if err != nil {
+		addUserError(diags, userRef, err)
 		return nil
 	}
 	if mode == checkApply {

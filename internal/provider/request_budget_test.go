@@ -105,10 +105,7 @@ func TestAccBudget_issuingPassesAllUsers(t *testing.T) {
 	tenant := acctest.NewTenant(t)
 	tenant.EnableTAP(nil)
 	users := createUsers(t, tenant, n)
-	ids := make([]string, n)
-	for i, u := range users {
-		ids[i] = u.ID
-	}
+	ids := userIDs(users)
 	withLatency(t, tenant)
 	b := &budget{t: t, tenant: tenant}
 	acctest.ParallelTest(t, resource.TestCase{
@@ -141,10 +138,7 @@ func TestAccBudget_issuingPassesWithRotate(t *testing.T) {
 	tenant := acctest.NewTenant(t)
 	tenant.EnableTAP(nil)
 	users := createUsers(t, tenant, n)
-	ids := make([]string, n)
-	for i, u := range users {
-		ids[i] = u.ID
-	}
+	ids := userIDs(users)
 	withLatency(t, tenant)
 	b := &budget{t: t, tenant: tenant}
 	acctest.ParallelTest(t, resource.TestCase{
@@ -170,9 +164,8 @@ func TestAccBudget_groupPolicyOneMembershipCheckPerUser(t *testing.T) {
 		groups = append(groups, g.ID)
 	}
 	users := createUsers(t, tenant, n)
-	ids := make([]string, n)
-	for i, u := range users {
-		ids[i] = u.ID
+	ids := userIDs(users)
+	for _, u := range users {
 		if err := tenant.Graph.AddMember(tenant.Context(), groups[0], u.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -206,10 +199,7 @@ func TestAccBudget_planOfHundredGatedPasses(t *testing.T) {
 	tenant := acctest.NewTenant(t)
 	tenant.EnableTAP(nil)
 	users := createUsers(t, tenant, n)
-	ids := make([]string, n)
-	for i, u := range users {
-		ids[i] = u.ID
-	}
+	ids := userIDs(users)
 	tenant.ClearRequests()
 	acctest.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
@@ -222,4 +212,12 @@ func TestAccBudget_planOfHundredGatedPasses(t *testing.T) {
 		t.Errorf("each plan of %d gated passes must cost one user read per pass and one policy read: %v", n, c.ByRoute)
 	}
 	t.Logf("plan of %d gated passes: %d requests %v", n, c.Total, c.ByRoute)
+}
+
+func userIDs(users []control.User) []string {
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	return ids
 }

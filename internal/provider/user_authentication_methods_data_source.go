@@ -2,14 +2,11 @@ package provider
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -100,13 +97,8 @@ func (d *userAuthenticationMethodsDataSource) Read(ctx context.Context, req data
 		return
 	}
 	user, err := d.data.graph.GetUser(ctx, model.UserID.ValueString())
-	if errors.Is(err, graph.ErrNotFound) {
-		resp.Diagnostics.AddAttributeError(path.Root("user_id"), "User not found",
-			fmt.Sprintf("No user %q exists in the tenant. Check the object id or user principal name.", model.UserID.ValueString()))
-		return
-	}
 	if err != nil {
-		addGraphError(&resp.Diagnostics, "Could not read the user", err)
+		addUserError(&resp.Diagnostics, model.UserID.ValueString(), err)
 		return
 	}
 	methods, err := d.data.graph.ListMethods(ctx, user.ID)

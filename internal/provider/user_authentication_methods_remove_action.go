@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -10,11 +9,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/entra-tap/terraform-provider-entra/internal/graph"
 	"github.com/entra-tap/terraform-provider-entra/internal/validators"
 )
 
@@ -78,13 +75,8 @@ func (a *userAuthenticationMethodsRemoveAction) Invoke(ctx context.Context, req 
 		}
 	}
 	user, err := a.data.graph.GetUser(ctx, model.UserID.ValueString())
-	if errors.Is(err, graph.ErrNotFound) {
-		resp.Diagnostics.AddAttributeError(path.Root("user_id"), "User not found",
-			fmt.Sprintf("No user %q exists in the tenant. Check the object id or user principal name.", model.UserID.ValueString()))
-		return
-	}
 	if err != nil {
-		addGraphError(&resp.Diagnostics, "Could not read the user", err)
+		addUserError(&resp.Diagnostics, model.UserID.ValueString(), err)
 		return
 	}
 	var methodTypes []string
