@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"log"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -26,6 +27,13 @@ func main() {
 		Address: providerAddress,
 		Debug:   debug,
 	})
+	// Terraform has stopped the provider (it allows two seconds before killing it): revoke the passes handed
+	// to an ephemeral resource whose consumers it never confirmed, so that nobody keeps a pass nobody received.
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	for _, line := range provider.Shutdown(ctx) {
+		log.Print("[WARN] " + line)
+	}
+	cancel()
 	if err != nil {
 		log.Fatal(err.Error())
 	}

@@ -156,9 +156,18 @@ func NewTenant(t testing.TB, opts ...TenantOption) *Tenant {
 // environment, as in a pipeline. withEcho also declares the echo provider (terraform-plugin-testing's
 // ephemeral-value consumer) under the namespace the tests reattach it with.
 func (tn *Tenant) ProviderBlock(withEcho ...bool) string {
-	echo := ""
 	if len(withEcho) > 0 && withEcho[0] {
-		echo = fmt.Sprintf("\n    echo = {\n      source = %q\n    }", "registry.terraform.io/"+ProviderNamespace+"/echo")
+		return tn.ProviderBlockWith("echo")
+	}
+	return tn.ProviderBlockWith()
+}
+
+// ProviderBlockWith is ProviderBlock declaring other providers served by the tests too: "echo", and the
+// write-only consumers "azurerm" and "vault" (package consumers).
+func (tn *Tenant) ProviderBlockWith(others ...string) string {
+	var extra strings.Builder
+	for _, name := range others {
+		fmt.Fprintf(&extra, "\n    %s = {\n      source = %q\n    }", name, "registry.terraform.io/"+ProviderNamespace+"/"+name)
 	}
 	return fmt.Sprintf(`
 terraform {
@@ -172,7 +181,7 @@ terraform {
 provider "entra" {
   tenant_id = %q
 }
-`, ProviderSource, echo, tn.TenantID)
+`, ProviderSource, extra.String(), tn.TenantID)
 }
 
 // Config prepends the provider block to a configuration body.
@@ -180,6 +189,11 @@ func (tn *Tenant) Config(body string) string { return tn.ProviderBlock() + body 
 
 // ConfigWithEcho prepends the provider block, with the echo provider declared, to a configuration body.
 func (tn *Tenant) ConfigWithEcho(body string) string { return tn.ProviderBlock(true) + body }
+
+// ConfigWithConsumers prepends the provider block, with the azurerm and vault consumers declared.
+func (tn *Tenant) ConfigWithConsumers(body string) string {
+	return tn.ProviderBlockWith("azurerm", "vault") + body
+}
 
 // Counters returns the tenant's Graph request counters.
 func (tn *Tenant) Counters() control.Counters {

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
 	"github.com/entra-tap/terraform-provider-entra/internal/graph"
+	"github.com/entra-tap/terraform-provider-entra/internal/issuance"
 	"github.com/entra-tap/terraform-provider-entra/internal/tap"
 )
 
@@ -16,10 +17,28 @@ type providerData struct {
 	graph  *graph.Client
 	policy *policyCache
 	users  *userBatcher
+	engine *issuance.Engine
 }
 
 func newProviderData(client *graph.Client) *providerData {
-	return &providerData{graph: client, policy: &policyCache{client: client}, users: newUserBatcher(client)}
+	d := &providerData{graph: client, policy: &policyCache{client: client}, users: newUserBatcher(client)}
+	d.engine = issuance.New(issuance.Options{Graph: client, Policies: d.policy, UserByID: d.users.Get, Handovers: handovers})
+	return d
+}
+
+// handovers holds, for the life of the provider process, the passes the managed resource minted for the
+// ephemeral hand-over (issuance.Handovers): Terraform serves one provider process per run phase, and the
+// managed resource's create and the ephemeral resource's open meet there.
+var handovers = issuance.NewHandovers()
+
+// Shutdown revokes the passes handed over in this process whose consumers Terraform never confirmed. main
+// calls it when Terraform stops the provider; it returns one line per pass it handled, for the log.
+func Shutdown(ctx context.Context) []string {
+	var lines []string
+	for _, u := range handovers.RevokeUnconfirmed(ctx) {
+		lines = append(lines, u.String())
+	}
+	return lines
 }
 
 // providerDataFrom is the standard Configure guard: nil before the provider is configured, an error

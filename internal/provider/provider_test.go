@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/entra-tap/terraform-provider-entra/internal/acctest"
+	"github.com/entra-tap/terraform-provider-entra/internal/acctest/consumers"
 )
 
 func TestMain(m *testing.M) { acctest.Main(m) }
@@ -19,6 +20,13 @@ func TestMain(m *testing.M) { acctest.Main(m) }
 var protoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
 	"entra": providerserver.NewProtocol6WithError(New("test")()),
 }
+
+// protoV6ProviderFactoriesWithConsumers adds the write-only consumers azurerm and vault (package consumers).
+var protoV6ProviderFactoriesWithConsumers = func() map[string]func() (tfprotov6.ProviderServer, error) {
+	f := consumers.Factories()
+	f["entra"] = providerserver.NewProtocol6WithError(New("test")())
+	return f
+}()
 
 // protoV6ProviderFactoriesWithEcho adds the echo provider, an ephemeral-value consumer.
 var protoV6ProviderFactoriesWithEcho = map[string]func() (tfprotov6.ProviderServer, error){

@@ -5,15 +5,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/ephemeral/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/entra-tap/terraform-provider-entra/internal/graph"
 	"github.com/entra-tap/terraform-provider-entra/internal/tap"
 	"github.com/entra-tap/terraform-provider-entra/internal/validators"
 )
@@ -21,9 +17,11 @@ import (
 var (
 	_ ephemeral.EphemeralResource              = (*temporaryAccessPassEphemeralResource)(nil)
 	_ ephemeral.EphemeralResourceWithConfigure = (*temporaryAccessPassEphemeralResource)(nil)
+	_ ephemeral.EphemeralResourceWithClose     = (*temporaryAccessPassEphemeralResource)(nil)
 )
 
-// NewTemporaryAccessPassEphemeralResource issues passes that are never written to state or plan.
+// NewTemporaryAccessPassEphemeralResource hands a pass the managed resource just issued to write-only
+// arguments of other providers, once.
 func NewTemporaryAccessPassEphemeralResource() ephemeral.EphemeralResource {
 	return &temporaryAccessPassEphemeralResource{}
 }
@@ -32,100 +30,68 @@ type temporaryAccessPassEphemeralResource struct {
 	data *providerData
 }
 
-// Values of the status attribute.
-const (
-	passStatusIssued    = "issued"
-	passStatusValidated = "validated"
-	passStatusKept      = "existing_pass_kept"
-)
-
 type temporaryAccessPassEphemeralModel struct {
-	UserID            types.String   `tfsdk:"user_id"`
-	StartDateTime     types.String   `tfsdk:"start_date_time"`
-	LifetimeInMinutes types.Int64    `tfsdk:"lifetime_in_minutes"`
-	IsUsableOnce      types.Bool     `tfsdk:"is_usable_once"`
-	Issue             types.Bool     `tfsdk:"issue"`
-	Rotate            types.Bool     `tfsdk:"rotate"`
-	RemoveMethods     types.Set      `tfsdk:"remove_methods"`
-	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+	PassID   types.String `tfsdk:"pass_id"`
+	Applying types.Bool   `tfsdk:"applying"`
 
-	Status                types.String `tfsdk:"status"`
-	ID                    types.String `tfsdk:"id"`
-	TemporaryAccessPass   types.String `tfsdk:"temporary_access_pass"`
-	CreatedDateTime       types.String `tfsdk:"created_date_time"`
-	ExpirationDateTime    types.String `tfsdk:"expiration_date_time"`
-	IsUsable              types.Bool   `tfsdk:"is_usable"`
-	MethodUsabilityReason types.String `tfsdk:"method_usability_reason"`
-	UserObjectID          types.String `tfsdk:"user_object_id"`
-	UserPrincipalName     types.String `tfsdk:"user_principal_name"`
-	SignInURL             types.String `tfsdk:"sign_in_url"`
-	RemovedMethods        types.List   `tfsdk:"removed_methods"`
+	HandedOver          types.Bool   `tfsdk:"handed_over"`
+	TemporaryAccessPass types.String `tfsdk:"temporary_access_pass"`
+	UserObjectID        types.String `tfsdk:"user_object_id"`
+	UserPrincipalName   types.String `tfsdk:"user_principal_name"`
+	StartDateTime       types.String `tfsdk:"start_date_time"`
+	ExpirationDateTime  types.String `tfsdk:"expiration_date_time"`
+	LifetimeInMinutes   types.Int64  `tfsdk:"lifetime_in_minutes"`
+	IsUsableOnce        types.Bool   `tfsdk:"is_usable_once"`
+	SignInURL           types.String `tfsdk:"sign_in_url"`
 }
+
+// PlanPlaceholder is what temporary_access_pass holds while planning, when the managed pass is not being
+// replaced: a known value, which consumers' validators accept and which leaves their plan empty on Terraform and
+// OpenTofu alike (OpenTofu plans an update of a write-only argument fed an unknown ephemeral value). It is
+// never a pass and never reaches a consumer: write-only arguments are evaluated again while applying, when this
+// resource returns the pass or null.
+const PlanPlaceholder = "placeholder-while-planning-not-a-pass"
 
 func (r *temporaryAccessPassEphemeralResource) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_temporary_access_pass"
 }
 
-func (r *temporaryAccessPassEphemeralResource) Schema(ctx context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
+func (r *temporaryAccessPassEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "-> The pass is never written to the state or the plan. Pass it to write-only arguments of other providers " +
-			"(for example a Key Vault secret's `value_wo`) or to another ephemeral consumer. If you need the pass in state, see the " +
-			"`entra_temporary_access_pass` resource.\n\n" +
-			"Issues a **Temporary Access Pass** for a user: a time-limited passcode with which they sign in at " + tap.SignInURL +
-			" to register passkeys or Microsoft Authenticator (onboarding), or to recover after losing them.\n\n" +
-			"**Plan issues nothing.** Set `issue = terraform.applying`: while planning, the request is checked against the live tenant " +
-			"(policy enabled, user in the policy's scope, lifetime within the policy's range, one-time rule, start time, guests) and every problem " +
-			"fails the plan, but no pass is created; while applying, the pass is issued.\n\n" +
-			"**A re-apply does not replace a pass.** A user holds at most one pass and a new one revokes the previous one, so by default a user " +
-			"who holds a pass that has not expired (usable, waiting for its start, or used) is not given a new one: `status` is `existing_pass_kept`, " +
-			"`temporary_access_pass` is null and a warning names the existing pass and its expiry. Set `rotate = true` for one run to replace it; " +
-			"left on, Terraform would replace the pass at every apply, since it opens ephemeral resources at every apply.\n\n" +
-			"Needs the Microsoft Graph application permissions `UserAuthMethod-TAP.ReadWrite.All` (or `UserAuthenticationMethod.ReadWrite.All`), " +
-			"`User.Read.All`, `GroupMember.Read.All` when the policy targets groups, and `Policy.Read.AuthenticationMethod`. " +
-			"With `Directory.Read.All`, the users of many passes are looked up in batches.",
+		MarkdownDescription: "-> The pass is never written to the state or the plan. This resource issues nothing: it hands over, once, the pass that an " +
+			"`entra_temporary_access_pass` **resource** with `delivery = { ephemeral = true }` has just issued in the same apply, so that another provider's " +
+			"write-only argument (a Key Vault secret's `value_wo`, a Vault secret's `data_json_wo`) receives it.\n\n" +
+			"Two settings make the hand-over exact, on Terraform and OpenTofu alike:\n" +
+			"- `pass_id = entra_temporary_access_pass.x.id` and `applying = terraform.applying`;\n" +
+			"- the consumer's version argument set to the managed resource's `version` (`value_wo_version = entra_temporary_access_pass.x.version`), so that " +
+			"the consumer takes a pass in exactly the applies that issue one.\n\n" +
+			"**While planning**, nothing is read and nothing is issued. When the managed resource will issue a pass, its `id` is unknown, so neither CLI opens " +
+			"this resource and the consumer's argument is unknown. Otherwise `temporary_access_pass` holds the placeholder `" + PlanPlaceholder + "`: " +
+			"consumers' validators accept a known value (they reject null), and OpenTofu plans no change (it plans an update of any write-only argument fed an unknown ephemeral value). " +
+			"The placeholder never reaches a consumer: write-only arguments are evaluated again while applying.\n\n" +
+			"**While applying**, `temporary_access_pass` is the pass when this apply issued it (`handed_over = true`), and null otherwise: a re-apply with no " +
+			"change, `apply -refresh-only`, a destroy. No consumer asks for it then, since its version did not change; one whose version changed for another " +
+			"reason fails with its own validation error and receives nothing. Terraform confirms, by closing this resource, that every consumer succeeded; " +
+			"when one fails, the provider revokes the pass at the end of the run, and the next apply issues and hands over a new one.",
 		Attributes: map[string]schema.Attribute{
-			"user_id": schema.StringAttribute{Required: true,
-				MarkdownDescription: "The user: object id (GUID) or user principal name.",
-				Validators:          []validator.String{validators.UserIDOrUPN()}},
-			"start_date_time": schema.StringAttribute{Optional: true, Computed: true,
-				MarkdownDescription: "When the pass starts working, as an RFC 3339 timestamp with any offset, e.g. `2026-12-07T08:00:00+01:00` for 08:00 in Paris " +
-					"on the hire date. Sent to Graph in UTC. Omit it for a pass that works immediately; a start less than 5 minutes in the past also means now. " +
-					"When omitted, the result holds the pass's actual start (RFC 3339, UTC).",
-				Validators: []validator.String{validators.RFC3339()}},
-			"lifetime_in_minutes": schema.Int64Attribute{Optional: true, Computed: true,
-				MarkdownDescription: "How long the pass works after its start, in minutes (10–43200, and within the tenant policy's minimum and maximum). " +
-					"Defaults to the policy's default lifetime, which the result then holds.",
-				Validators: []validator.Int64{int64validator.Between(tap.MinLifetime, tap.MaxLifetime)}},
-			"is_usable_once": schema.BoolAttribute{Optional: true, Computed: true,
-				MarkdownDescription: "Whether the pass stops working after its first sign-in. A reusable pass (`false`) is only allowed when the tenant policy allows it. " +
-					"When omitted, Graph decides under the policy and the result says what the pass is."},
-			"issue": schema.BoolAttribute{Optional: true,
-				MarkdownDescription: "Whether to issue the pass. Set it to `terraform.applying`, so that `plan` only validates and `apply` issues. " +
-					"When `false` (the default), every check runs against the tenant but nothing is created and `status` is `validated`."},
-			"rotate": schema.BoolAttribute{Optional: true,
-				MarkdownDescription: "Whether to replace a pass the user already holds that has not expired. The old pass stops working. Defaults to `false`. " +
-					"Set it for the run that should rotate the pass (e.g. `rotate = var.rotate`), not permanently."},
-			"remove_methods": schema.SetAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: removeMethodsDescription,
-				Validators: removeMethodsValidators()},
-			"timeouts": timeouts.Attributes(ctx),
+			"pass_id": schema.StringAttribute{Required: true,
+				MarkdownDescription: "The `id` of the `entra_temporary_access_pass` resource whose pass to hand over.",
+				Validators:          []validator.String{validators.GUID()}},
+			"applying": schema.BoolAttribute{Required: true,
+				MarkdownDescription: "Set it to `terraform.applying`: `false` while planning, when this resource hands over nothing, and `true` while applying."},
 
-			"status": schema.StringAttribute{Computed: true,
-				MarkdownDescription: "What happened: `issued` (a new pass is in `temporary_access_pass`), `validated` (checks passed, nothing issued because `issue` is false) " +
-					"or `existing_pass_kept` (the user already holds a pass and `rotate` is false; its metadata is returned, not its value)."},
-			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "Id of the pass (Graph authentication method id)."},
+			"handed_over": schema.BoolAttribute{Computed: true,
+				MarkdownDescription: "Whether this run issued the pass and `temporary_access_pass` holds it."},
 			"temporary_access_pass": schema.StringAttribute{Computed: true, Sensitive: true,
-				MarkdownDescription: "The pass. Only set when `status` is `issued`: Graph returns it once, at creation."},
-			"created_date_time":       schema.StringAttribute{Computed: true, MarkdownDescription: "When the pass was created (RFC 3339, UTC)."},
-			"expiration_date_time":    schema.StringAttribute{Computed: true, MarkdownDescription: "When the pass stops working: start plus lifetime (RFC 3339, UTC)."},
-			"is_usable":               schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the pass can be used to sign in right now."},
-			"method_usability_reason": schema.StringAttribute{Computed: true, MarkdownDescription: "Graph's reason for `is_usable`, e.g. `EnabledByPolicy`, `NotYetValid`, `Expired`, `OneTimeUsed`."},
-			"user_object_id":          schema.StringAttribute{Computed: true, MarkdownDescription: "Object id of the user."},
-			"user_principal_name":     schema.StringAttribute{Computed: true, MarkdownDescription: "User principal name of the user."},
+				MarkdownDescription: "The pass, in the apply that issued it; null in other applies; the placeholder `" + PlanPlaceholder + "` while planning."},
+			"user_object_id":       schema.StringAttribute{Computed: true, MarkdownDescription: "Object id of the user, when handed over."},
+			"user_principal_name":  schema.StringAttribute{Computed: true, MarkdownDescription: "User principal name of the user, when handed over."},
+			"start_date_time":      schema.StringAttribute{Computed: true, MarkdownDescription: "When the pass starts working (RFC 3339, UTC), when handed over."},
+			"expiration_date_time": schema.StringAttribute{Computed: true, MarkdownDescription: "When the pass stops working (RFC 3339, UTC), when handed over."},
+			"lifetime_in_minutes":  schema.Int64Attribute{Computed: true, MarkdownDescription: "The pass's lifetime in minutes, when handed over."},
+			"is_usable_once":       schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the pass is one-time, when handed over."},
 			"sign_in_url": schema.StringAttribute{Computed: true,
 				MarkdownDescription: "Where the user goes with the pass: `" + tap.SignInURL + "` (Security info), to register their methods."},
-			"removed_methods": schema.ListNestedAttribute{Computed: true,
-				MarkdownDescription: "The methods `remove_methods` removed before the pass was issued, in order; empty when nothing was issued.",
-				NestedObject:        schema.NestedAttributeObject{Attributes: ephemeralMethodAttributes()}},
 		},
 	}
 }
@@ -134,146 +100,56 @@ func (r *temporaryAccessPassEphemeralResource) Configure(_ context.Context, req 
 	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
+// privatePassID is the private key under which Open tells Close which pass it handed over.
+const privatePassID = "pass_id"
+
 func (r *temporaryAccessPassEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
 	var model temporaryAccessPassEphemeralModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := model.Timeouts.Open(ctx, 5*time.Minute)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	request, ok := passRequestFrom(model.StartDateTime, model.LifetimeInMinutes, model.IsUsableOnce, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	now := time.Now()
-	// Opened while applying (issue = true): the plan ran the directory checks, so only the cheap ones run,
-	// and the passes the user holds are looked up at the same time as the user when the id is known.
-	mode := checkPlan
-	var held *heldPasses
-	if model.Issue.ValueBool() {
-		mode = checkApply
-		if !model.Rotate.ValueBool() && validators.IsGUID(model.UserID.ValueString()) {
-			held = r.data.lookUpHeldPasses(ctx, model.UserID.ValueString())
-		}
-	}
-	check := r.data.checkPass(ctx, model.UserID.ValueString(), request, now, mode, &resp.Diagnostics)
-	if check == nil {
-		if held != nil {
-			_, _ = held.wait() // do not leave the lookup running past the request
-		}
-		return
-	}
-	model.UserObjectID = types.StringValue(check.User.ID)
-	model.UserPrincipalName = types.StringValue(check.User.UserPrincipalName)
 	model.SignInURL = types.StringValue(tap.SignInURL)
-
-	if !model.Issue.ValueBool() {
-		if model.Issue.IsNull() {
-			resp.Diagnostics.AddAttributeWarning(path.Root("issue"), "No pass issued: issue is not set",
-				"The request passed every check, but no Temporary Access Pass was issued because `issue` is not set. "+
-					"Set issue = terraform.applying to issue the pass while applying and only validate while planning.")
-		}
-		model.setExpected(check.Policy, request)
-		model.RemovedMethods = methodList(nil)
+	if !model.Applying.ValueBool() {
+		model.nothingHandedOver(types.StringValue(PlanPlaceholder))
 		resp.Diagnostics.Append(resp.Result.Set(ctx, &model)...)
 		return
 	}
-
-	var removeTypes []string
-	resp.Diagnostics.Append(model.RemoveMethods.ElementsAs(ctx, &removeTypes, false)...)
-	result, err := r.data.issuePass(ctx, check.User, request, model.Rotate.ValueBool(), removeTypes, now, held)
-	model.RemovedMethods = methodList(result.Removed)
-	if err != nil {
-		addGraphError(&resp.Diagnostics, "Could not issue the Temporary Access Pass", err)
+	pass, ok := r.data.engine.Handovers().Open(model.PassID.ValueString())
+	if !ok {
+		// This run did not issue the pass: a re-apply, a refresh-only apply. No consumer's version changed, so
+		// none asks for it.
+		model.nothingHandedOver(types.StringNull())
+		resp.Diagnostics.Append(resp.Result.Set(ctx, &model)...)
 		return
 	}
-	issued, kept := result.Issued, result.Kept
-	if kept != nil {
-		resp.Diagnostics.AddAttributeWarning(path.Root("rotate"), "User already holds a Temporary Access Pass: no new pass issued",
-			fmt.Sprintf("%s already holds pass %s (start %s, expires %s, %s). Issuing a new one would revoke it, so none was issued and temporary_access_pass is null. "+
-				"Set rotate = true to replace it.", check.User.UserPrincipalName, kept.ID,
-				kept.StartDateTime.Format(time.RFC3339), kept.ExpirationDateTime().Format(time.RFC3339), kept.MethodUsabilityReason))
-		model.setPass(*kept, passStatusKept)
-	} else {
-		model.setPass(*issued, passStatusIssued)
-	}
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privatePassID, []byte(fmt.Sprintf("%q", pass.ID)))...)
+	model.HandedOver = types.BoolValue(true)
+	model.TemporaryAccessPass = types.StringValue(pass.Value)
+	model.UserObjectID = types.StringValue(pass.User.ID)
+	model.UserPrincipalName = types.StringValue(pass.User.UserPrincipalName)
+	model.StartDateTime = types.StringValue(pass.StartDateTime.UTC().Format(time.RFC3339))
+	model.ExpirationDateTime = types.StringValue(pass.ExpirationDateTime().UTC().Format(time.RFC3339))
+	model.LifetimeInMinutes = types.Int64Value(int64(pass.LifetimeInMinutes))
+	model.IsUsableOnce = types.BoolValue(pass.IsUsableOnce)
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &model)...)
 }
 
-// passRequestFrom converts the optional arguments shared by the ephemeral and managed pass.
-func passRequestFrom(start types.String, lifetime types.Int64, usableOnce types.Bool, diags interface {
-	AddAttributeError(path.Path, string, string)
-}) (tap.PassRequest, bool) {
-	var req tap.PassRequest
-	if !start.IsNull() && !start.IsUnknown() {
-		t, err := validators.ParseRFC3339(start.ValueString())
-		if err != nil {
-			diags.AddAttributeError(path.Root("start_date_time"), "Invalid start_date_time", err.Error())
-			return req, false
-		}
-		req.StartDateTime = &t
+// Close is Terraform's confirmation that every consumer of the pass succeeded: Terraform does not close an
+// ephemeral resource whose consumer failed.
+func (r *temporaryAccessPassEphemeralResource) Close(ctx context.Context, req ephemeral.CloseRequest, resp *ephemeral.CloseResponse) {
+	raw, diags := req.Private.GetKey(ctx, privatePassID)
+	resp.Diagnostics.Append(diags...)
+	if len(raw) < 2 || r.data == nil {
+		return
 	}
-	if !lifetime.IsNull() && !lifetime.IsUnknown() {
-		v := lifetime.ValueInt64()
-		req.LifetimeInMinutes = &v
-	}
-	if !usableOnce.IsNull() && !usableOnce.IsUnknown() {
-		v := usableOnce.ValueBool()
-		req.IsUsableOnce = &v
-	}
-	return req, true
+	r.data.engine.Handovers().Confirm(string(raw[1 : len(raw)-1]))
 }
 
-// setExpected fills the result of a validated request with what the pass would be.
-func (m *temporaryAccessPassEphemeralModel) setExpected(policy tap.Policy, req tap.PassRequest) {
-	m.Status = types.StringValue(passStatusValidated)
-	m.ID = types.StringNull()
-	m.TemporaryAccessPass = types.StringNull()
-	m.CreatedDateTime = types.StringNull()
-	m.ExpirationDateTime = types.StringNull()
-	m.IsUsable = types.BoolNull()
-	m.MethodUsabilityReason = types.StringNull()
-	m.LifetimeInMinutes = types.Int64Value(policy.EffectiveLifetime(req))
-	if req.IsUsableOnce == nil {
-		m.IsUsableOnce = types.BoolValue(policy.IsUsableOnce)
-	}
-}
-
-func (m *temporaryAccessPassEphemeralModel) setPass(p graph.TemporaryAccessPass, status string) {
-	m.Status = types.StringValue(status)
-	m.ID = types.StringValue(p.ID)
-	if p.Value != "" {
-		m.TemporaryAccessPass = types.StringValue(p.Value)
-	} else {
-		m.TemporaryAccessPass = types.StringNull()
-	}
-	m.CreatedDateTime = types.StringValue(p.CreatedDateTime.Format(time.RFC3339))
-	m.ExpirationDateTime = types.StringValue(p.ExpirationDateTime().Format(time.RFC3339))
-	// Arguments the configuration set keep their configured form; only omitted ones take the pass's values.
-	if m.StartDateTime.IsNull() {
-		m.StartDateTime = types.StringValue(p.StartDateTime.Format(time.RFC3339))
-	}
-	if m.LifetimeInMinutes.IsNull() {
-		m.LifetimeInMinutes = types.Int64Value(int64(p.LifetimeInMinutes))
-	}
-	if m.IsUsableOnce.IsNull() {
-		m.IsUsableOnce = types.BoolValue(p.IsUsableOnce)
-	}
-	m.IsUsable = types.BoolValue(p.IsUsable)
-	m.MethodUsabilityReason = types.StringValue(p.MethodUsabilityReason)
-}
-
-func ephemeralMethodAttributes() map[string]schema.Attribute {
-	attrs := map[string]schema.Attribute{}
-	for name := range methodAttrTypes {
-		attrs[name] = schema.StringAttribute{Computed: true, MarkdownDescription: methodAttributeDescriptions[name]}
-	}
-	return attrs
+func (m *temporaryAccessPassEphemeralModel) nothingHandedOver(pass types.String) {
+	m.HandedOver = types.BoolValue(false)
+	m.TemporaryAccessPass = pass
+	m.UserObjectID, m.UserPrincipalName = types.StringNull(), types.StringNull()
+	m.StartDateTime, m.ExpirationDateTime = types.StringNull(), types.StringNull()
+	m.LifetimeInMinutes, m.IsUsableOnce = types.Int64Null(), types.BoolNull()
 }

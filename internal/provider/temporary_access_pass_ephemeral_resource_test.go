@@ -2,64 +2,48 @@ package provider
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"encoding/json"
 	"fmt"
-	"strings"
+	"regexp"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
-	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/entra-tap/terraform-provider-entra/internal/acctest"
-	"github.com/entra-tap/terraform-provider-entra/internal/emulator/control"
+	"github.com/entra-tap/terraform-provider-entra/internal/acctest/consumers"
 )
 
-// deliveredConfig issues one pass per user with the documented pattern and hands a digest of each pass
-// to the echo provider, an ephemeral consumer: the digest proves which pass arrived without storing it.
-func deliveredConfig(tenant *acctest.Tenant, extra string, users ...string) string {
-	quoted := make([]string, len(users))
-	for i, u := range users {
-		quoted[i] = fmt.Sprintf("%q", u)
+// vaultID names a test's Key Vault stand-in after its tenant, so that parallel tests never share a consumer.
+func vaultID(tenant *acctest.Tenant) string { return "/vaults/kv-" + tenant.TenantID }
+
+// handoverConfig is the documented delivery to another provider's write-only argument: the managed pass hands
+// its pass to the ephemeral resource, opened only while applying, and the consumer's version follows the pass.
+func handoverConfig(tenant *acctest.Tenant, user, passExtra, consumerVersion string) string {
+	if consumerVersion == "" {
+		consumerVersion = "entra_temporary_access_pass.hire.version"
 	}
-	return tenant.ConfigWithEcho(fmt.Sprintf(`
-ephemeral "entra_temporary_access_pass" "hire" {
-  for_each = toset([%s])
-  user_id  = each.value
-  issue    = terraform.applying
+	return tenant.ConfigWithConsumers(fmt.Sprintf(`
+resource "entra_temporary_access_pass" "hire" {
+  user_id  = %q
+  delivery = { ephemeral = true }
   %s
 }
 
-provider "echo" {
-  data = {
-    for upn, pass in ephemeral.entra_temporary_access_pass.hire : upn => {
-      digest = pass.temporary_access_pass == null ? null : sha256(pass.temporary_access_pass)
-      status = pass.status
-      url    = pass.sign_in_url
-    }
-  }
+ephemeral "entra_temporary_access_pass" "hire" {
+  pass_id   = entra_temporary_access_pass.hire.id
+  applying  = terraform.applying
 }
 
-resource "echo" "delivered" {}
-`, strings.Join(quoted, ", "), extra))
+resource "azurerm_key_vault_secret" "tap" {
+  name             = "tap-hire"
+  key_vault_id     = %q
+  value_wo         = ephemeral.entra_temporary_access_pass.hire.temporary_access_pass
+  value_wo_version = %s
+  content_type     = "Temporary Access Pass"
 }
-
-func digest(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
-
-// passesIssued asserts how many passes the tenant has issued at a point in the test.
-func passesIssued(t *testing.T, tenant *acctest.Tenant, want int64, when string) {
-	t.Helper()
-	if got := tenant.Counters().ByRoute[acctest.RouteCreateTAP]; got != want {
-		t.Errorf("%s: %d passes issued (POST), want %d", when, got, want)
-	}
+`, user, passExtra, vaultID(tenant), consumerVersion))
 }
 
 type checkFunc func(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse)
@@ -68,166 +52,172 @@ func (f checkFunc) CheckPlan(ctx context.Context, req plancheck.CheckPlanRequest
 	f(ctx, req, resp)
 }
 
-func TestAccTemporaryAccessPassEphemeral_planIssuesNothingApplyIssuesExactlyOne(t *testing.T) {
+// passesIssued asserts how many passes the tenant has issued at a point in the test.
+func passesIssued(t *testing.T, tenant *acctest.Tenant, want int, when string) {
+	t.Helper()
+	if got := len(tenant.IssuedPasses()); got != want {
+		t.Errorf("%s: %d passes issued, want %d", when, got, want)
+	}
+}
+
+// heldExactly checks the invariant after an apply: the consumer received `deliveries` values in all, its latest
+// is the user's live pass (it signs in), and the tenant minted `minted` passes.
+func heldExactly(t *testing.T, tenant *acctest.Tenant, user, key string, minted, deliveries int) func(*terraform.State) error {
+	return func(*terraform.State) error {
+		t.Helper()
+		l := tenant.Ledger(key, user)
+		if l.Minted != minted || l.Delivered != deliveries {
+			return fmt.Errorf("%s; want minted %d, delivered %d", l, minted, deliveries)
+		}
+		held := l.Held[key]
+		if !tenant.IsIssued(held) {
+			return fmt.Errorf("the consumer holds something the tenant never issued (%d characters)", len(held))
+		}
+		if l.Live[user] == "" {
+			return fmt.Errorf("%s holds no live pass after the apply", user)
+		}
+		if !tenant.SignsIn(user, held) {
+			return fmt.Errorf("the pass the consumer holds does not sign %s in", user)
+		}
+		return nil
+	}
+}
+
+func TestAccTemporaryAccessPassHandover_keyVaultLifecycle(t *testing.T) {
 	tenant := acctest.NewTenant(t)
-	tenant.EnableTAP(map[string]any{"defaultLifetimeInMinutes": 480, "maximumLifetimeInMinutes": 480})
-	ada, grace := tenant.CreateUser("ada"), tenant.CreateUser("grace")
-	tenant.ClearRequests()
-	config := deliveredConfig(tenant, "", ada.UserPrincipalName, grace.UserPrincipalName)
+	tenant.EnableTAP(map[string]any{"isUsableOnce": false, "defaultLifetimeInMinutes": 480, "maximumLifetimeInMinutes": 480})
+	ada := tenant.CreateUser("ada")
+	key := vaultID(tenant) + "/tap-hire"
 
 	acctest.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithEcho,
+		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithConsumers,
+		CheckDestroy: func(*terraform.State) error {
+			if l := tenant.Ledger(key, ada.ID); len(l.Live) != 0 {
+				return fmt.Errorf("destroy left a live pass: %s", l)
+			}
+			return nil
+		},
 		Steps: []resource.TestStep{
 			{
-				Config: config,
+				Config: handoverConfig(tenant, ada.UserPrincipalName, "", ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("azurerm_key_vault_secret.tap", plancheck.ResourceActionCreate),
 					checkFunc(func(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse) {
-						// The plan validated both passes against the tenant and issued none.
-						passesIssued(t, tenant, 0, "after plan")
-						if tenant.Counters().ByRoute[acctest.RouteGetUser] == 0 {
-							t.Error("plan must check the users against the tenant")
-						}
+						passesIssued(t, tenant, 0, "after the plan")
 					}),
 				}},
-				Check: func(*terraform.State) error {
-					passesIssued(t, tenant, 2, "after the first apply")
-					return nil
-				},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("echo.delivered", tfjsonpath.New("data").AtMapKey(ada.UserPrincipalName).AtMapKey("status"), knownvalue.StringExact("issued")),
-					statecheck.ExpectKnownValue("echo.delivered", tfjsonpath.New("data").AtMapKey(ada.UserPrincipalName).AtMapKey("url"), knownvalue.StringExact("https://aka.ms/mysecurityinfo")),
-					deliveredPassIsIssuedPass{tenant: tenant, upns: []string{ada.UserPrincipalName, grace.UserPrincipalName}},
-				},
+				Check: heldExactly(t, tenant, ada.ID, key, 1, 1),
 			},
 			{
-				// A routine re-apply keeps the passes the new hires already hold.
-				Config: config,
-				Check: func(*terraform.State) error {
-					passesIssued(t, tenant, 2, "after the re-apply")
+				// A re-apply plans nothing and hands nothing over.
+				Config:           handoverConfig(tenant, ada.UserPrincipalName, "", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check:            heldExactly(t, tenant, ada.ID, key, 1, 1),
+			},
+			{
+				// apply -refresh-only opens the ephemeral resource while applying, and mints nothing.
+				RefreshState: true,
+				Check:        heldExactly(t, tenant, ada.ID, key, 1, 1),
+			},
+			{
+				// Naming the user by object id instead of user principal name is no change at all.
+				Config:           handoverConfig(tenant, ada.ID, "", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check:            heldExactly(t, tenant, ada.ID, key, 1, 1),
+			},
+			{
+				// Rotation on purpose: a new pass, delivered once; the old one stops working.
+				Config: handoverConfig(tenant, ada.ID, `triggers = { rotation = "2" }`, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("entra_temporary_access_pass.hire", plancheck.ResourceActionReplace),
+					plancheck.ExpectResourceAction("azurerm_key_vault_secret.tap", plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeTestCheckFunc(heldExactly(t, tenant, ada.ID, key, 2, 2), func(*terraform.State) error {
+					if first := consumers.Deliveries(key)[0].Value; tenant.SignsIn(ada.ID, first) {
+						return fmt.Errorf("the rotated-out pass still signs in")
+					}
 					return nil
-				},
+				}),
+			},
+			{
+				// -replace does the same.
+				Config: handoverConfig(tenant, ada.ID, `triggers = { rotation = "2" }`, ""),
+				Taint:  []string{"entra_temporary_access_pass.hire"},
+				Check:  heldExactly(t, tenant, ada.ID, key, 3, 3),
+			},
+			{
+				// A consumer whose version changes when no pass is issued receives nothing: it fails with its own
+				// validation, and the pass it holds keeps working.
+				Config:      handoverConfig(tenant, ada.ID, `triggers = { rotation = "2" }`, "entra_temporary_access_pass.hire.version + 1"),
+				ExpectError: regexp.MustCompile(`(?s)value_wo`),
+			},
+			{
+				Config: handoverConfig(tenant, ada.ID, `triggers = { rotation = "2" }`, ""),
+				Check:  heldExactly(t, tenant, ada.ID, key, 3, 3),
 			},
 		},
 	})
 }
 
-// deliveredPassIsIssuedPass checks that the digest the consumer received is that of a pass the emulator
-// issued, one distinct pass per user.
-type deliveredPassIsIssuedPass struct {
-	tenant *acctest.Tenant
-	upns   []string
+func vaultConfig(tenant *acctest.Tenant, user, passExtra string) string {
+	return tenant.ConfigWithConsumers(fmt.Sprintf(`
+resource "entra_temporary_access_pass" "hire" {
+  user_id             = %q
+  lifetime_in_minutes = 60
+  delivery            = { ephemeral = true }
+  %s
 }
 
-func (c deliveredPassIsIssuedPass) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
-	issued := map[string]bool{}
-	for _, p := range c.tenant.IssuedPasses() {
-		issued[digest(p)] = true
-	}
-	for _, r := range req.State.Values.RootModule.Resources {
-		if r.Address != "echo.delivered" {
-			continue
-		}
-		data, _ := r.AttributeValues["data"].(map[string]any)
-		seen := map[string]bool{}
-		for _, upn := range c.upns {
-			entry, _ := data[upn].(map[string]any)
-			d, _ := entry["digest"].(string)
-			if !issued[d] || seen[d] {
-				resp.Error = fmt.Errorf("the pass delivered for %s is not a distinct pass the tenant issued", upn)
-				return
+ephemeral "entra_temporary_access_pass" "hire" {
+  pass_id   = entra_temporary_access_pass.hire.id
+  applying  = terraform.applying
+}
+
+resource "vault_kv_secret_v2" "tap" {
+  mount = %q
+  name  = "onboarding/hire"
+  data_json_wo = jsonencode({
+    temporary_access_pass = ephemeral.entra_temporary_access_pass.hire.temporary_access_pass
+    sign_in_url           = ephemeral.entra_temporary_access_pass.hire.sign_in_url
+    expires               = ephemeral.entra_temporary_access_pass.hire.expiration_date_time
+  })
+  data_json_wo_version = entra_temporary_access_pass.hire.version
+}
+`, user, passExtra, "kv-"+tenant.TenantID))
+}
+
+func TestAccTemporaryAccessPassHandover_vault(t *testing.T) {
+	tenant := acctest.NewTenant(t)
+	tenant.EnableTAP(map[string]any{"isUsableOnce": false})
+	grace := tenant.CreateUser("grace")
+	key := "kv-" + tenant.TenantID + "/onboarding/hire"
+	// The vault consumer received JSON; the pass inside it is what must sign in.
+	passIn := func(want int) func(*terraform.State) error {
+		return func(*terraform.State) error {
+			d := consumers.Deliveries(key)
+			if len(d) != want || len(tenant.IssuedPasses()) != want {
+				return fmt.Errorf("%d deliveries and %d passes issued, want %d of each", len(d), len(tenant.IssuedPasses()), want)
 			}
-			seen[d] = true
-		}
-		return
-	}
-	resp.Error = fmt.Errorf("echo.delivered not in state")
-}
-
-func TestAccTemporaryAccessPassEphemeral_rotateReplacesTheExistingPass(t *testing.T) {
-	tenant := acctest.NewTenant(t)
-	tenant.EnableTAP(nil)
-	ada := tenant.CreateUser("ada")
-	if _, err := tenant.Graph.CreateTAP(tenant.Context(), ada.ID, nil); err != nil {
-		t.Fatal(err)
-	}
-	tenant.ClearRequests()
-
-	acctest.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithEcho,
-		Steps: []resource.TestStep{
-			{
-				// Without rotate, the pass the user holds is kept and nothing is delivered.
-				Config: deliveredConfig(tenant, "", ada.ID),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("echo.delivered", tfjsonpath.New("data").AtMapKey(ada.ID).AtMapKey("status"), knownvalue.StringExact("existing_pass_kept")),
-					statecheck.ExpectKnownValue("echo.delivered", tfjsonpath.New("data").AtMapKey(ada.ID).AtMapKey("digest"), knownvalue.Null()),
-				},
-				Check: func(*terraform.State) error {
-					passesIssued(t, tenant, 0, "without rotate")
-					return nil
-				},
-			},
-			{
-				// rotate is an explicit choice: a fresh consumer receives a new pass, which replaces the old one.
-				Config: strings.Replace(deliveredConfig(tenant, "rotate = true", ada.ID), `"echo" "delivered"`, `"echo" "rotated"`, 1),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("echo.rotated", tfjsonpath.New("data").AtMapKey(ada.ID).AtMapKey("status"), knownvalue.StringExact("issued")),
-				},
-				Check: func(*terraform.State) error {
-					passes, err := tenant.Graph.ListTAPs(context.Background(), ada.ID)
-					if err != nil || len(passes) != 1 {
-						return fmt.Errorf("the user must hold exactly one pass after rotating, got %v (%v)", passes, err)
-					}
-					return nil
-				},
-			},
-		},
-	})
-}
-
-func TestAccTemporaryAccessPassEphemeral_passWorksOnlyInsideItsWindow(t *testing.T) {
-	tenant := acctest.NewTenant(t)
-	tenant.EnableTAP(map[string]any{"minimumLifetimeInMinutes": 10, "maximumLifetimeInMinutes": 480})
-	hire := tenant.CreateUser("hire")
-	// 08:00 on the hire date in Paris, for a working day.
-	paris := time.FixedZone("Europe/Paris", 3600)
-	start := time.Now().In(paris).Add(48 * time.Hour).Truncate(time.Hour)
-
-	acctest.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithEcho,
-		Steps: []resource.TestStep{{
-			Config: deliveredConfig(tenant, fmt.Sprintf("start_date_time = %q\nlifetime_in_minutes = 480", start.Format(time.RFC3339)), hire.ID),
-			Check: func(*terraform.State) error {
-				passes := tenant.IssuedPasses()
-				if len(passes) != 1 {
-					return fmt.Errorf("want one pass, got %d", len(passes))
-				}
-				ctl, ctx := acctest.Control(), context.Background()
-				signIn := func(at time.Time) (control.SignInResult, error) {
-					if _, err := ctl.SetClock(ctx, tenant.TenantID, at); err != nil {
-						return control.SignInResult{}, err
-					}
-					return ctl.SignIn(ctx, tenant.TenantID, hire.ID, passes[0])
-				}
-				for _, probe := range []struct {
-					at   time.Time
-					want bool
-				}{
-					{start.Add(-time.Minute), false},
-					{start.Add(time.Minute), true},
-					{start.Add(8*time.Hour + time.Minute), false},
-				} {
-					res, err := signIn(probe.at)
-					if err != nil {
-						return err
-					}
-					if res.Success != probe.want {
-						return fmt.Errorf("sign-in at %s: success = %v (%s), want %v", probe.at.Format(time.RFC3339), res.Success, res.Reason, probe.want)
-					}
-				}
-				_, err := ctl.RealClock(ctx, tenant.TenantID)
+			var secret struct {
+				Pass string `json:"temporary_access_pass"`
+				URL  string `json:"sign_in_url"`
+			}
+			if err := json.Unmarshal([]byte(d[len(d)-1].Value), &secret); err != nil {
 				return err
-			},
-		}},
+			}
+			if secret.URL != "https://aka.ms/mysecurityinfo" || !tenant.SignsIn(grace.ID, secret.Pass) {
+				return fmt.Errorf("the vault secret does not hold a working pass and the sign-in link")
+			}
+			return nil
+		}
+	}
+	acctest.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactoriesWithConsumers,
+		Steps: []resource.TestStep{
+			{Config: vaultConfig(tenant, grace.UserPrincipalName, ""), Check: passIn(1)},
+			{Config: vaultConfig(tenant, grace.UserPrincipalName, ""), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}, Check: passIn(1)},
+			{RefreshState: true, Check: passIn(1)},
+			{Config: vaultConfig(tenant, grace.UserPrincipalName, `triggers = { rotation = "next" }`), Check: passIn(2)},
+		},
 	})
 }

@@ -116,3 +116,15 @@ func nullResourceTimeouts() timeouts.Value {
 		"create": types.StringType, "read": types.StringType, "delete": types.StringType,
 	})}
 }
+
+// outstandingPass returns the pass the user holds that is not yet expired: usable now, waiting for its start,
+// or already used within its lifetime.
+func outstandingPass(passes []graph.TemporaryAccessPass, now time.Time) *graph.TemporaryAccessPass {
+	for i := range passes {
+		if now.Before(passes[i].ExpirationDateTime()) {
+			p := passes[i]
+			return &p
+		}
+	}
+	return nil
+}

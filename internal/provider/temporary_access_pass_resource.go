@@ -9,34 +9,33 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/entra-tap/terraform-provider-entra/internal/graph"
+	"github.com/entra-tap/terraform-provider-entra/internal/issuance"
 	"github.com/entra-tap/terraform-provider-entra/internal/tap"
 	"github.com/entra-tap/terraform-provider-entra/internal/validators"
 )
 
 var (
-	_ resource.Resource                = (*temporaryAccessPassResource)(nil)
-	_ resource.ResourceWithConfigure   = (*temporaryAccessPassResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*temporaryAccessPassResource)(nil)
-	_ resource.ResourceWithImportState = (*temporaryAccessPassResource)(nil)
-	_ resource.ResourceWithIdentity    = (*temporaryAccessPassResource)(nil)
+	_ resource.Resource                   = (*temporaryAccessPassResource)(nil)
+	_ resource.ResourceWithConfigure      = (*temporaryAccessPassResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*temporaryAccessPassResource)(nil)
+	_ resource.ResourceWithImportState    = (*temporaryAccessPassResource)(nil)
+	_ resource.ResourceWithIdentity       = (*temporaryAccessPassResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*temporaryAccessPassResource)(nil)
 )
 
-// NewTemporaryAccessPassResource manages a pass tracked in state.
+// NewTemporaryAccessPassResource issues a pass, delivers it (or keeps it in state), and tracks it.
 func NewTemporaryAccessPassResource() resource.Resource {
 	return &temporaryAccessPassResource{}
 }
@@ -51,8 +50,11 @@ type temporaryAccessPassModel struct {
 	LifetimeInMinutes   types.Int64    `tfsdk:"lifetime_in_minutes"`
 	IsUsableOnce        types.Bool     `tfsdk:"is_usable_once"`
 	RemoveMethods       types.Set      `tfsdk:"remove_methods"`
+	Triggers            types.Map      `tfsdk:"triggers"`
+	Delivery            types.Object   `tfsdk:"delivery"`
 	Timeouts            timeouts.Value `tfsdk:"timeouts"`
 	ID                  types.String   `tfsdk:"id"`
+	Version             types.Int64    `tfsdk:"version"`
 	TemporaryAccessPass types.String   `tfsdk:"temporary_access_pass"`
 	CreatedDateTime     types.String   `tfsdk:"created_date_time"`
 	EffectiveStart      types.String   `tfsdk:"effective_start_date_time"`
@@ -63,6 +65,7 @@ type temporaryAccessPassModel struct {
 	UserPrincipalName   types.String   `tfsdk:"user_principal_name"`
 	SignInURL           types.String   `tfsdk:"sign_in_url"`
 	RemovedMethods      types.List     `tfsdk:"removed_methods"`
+	Deliveries          types.List     `tfsdk:"deliveries"`
 }
 
 type temporaryAccessPassIdentityModel struct {
@@ -74,67 +77,82 @@ func (r *temporaryAccessPassResource) Metadata(_ context.Context, req resource.M
 	resp.TypeName = req.ProviderTypeName + "_temporary_access_pass"
 }
 
-// removeMethodsValidators accept the removable method types and "all".
-func removeMethodsValidators() []validator.Set {
-	return []validator.Set{setvalidator.ValueStringsAre(stringvalidator.OneOf(append([]string{removeAllMethods}, removableMethodTypes...)...))}
-}
-
-const removeMethodsDescription = "Method types to remove from the user right before the pass is issued, for a user who lost a device: any of " +
+const removeMethodsDescription = "Method types to remove from the user once the new pass exists and has been delivered, for a user who lost a device: any of " +
 	"`fido2`, `microsoftAuthenticator`, `phone`, `email`, `softwareOath`, `windowsHelloForBusiness`, `platformCredential`, `external`, or `all`. " +
-	"Otherwise the user is prompted for those methods right after entering the pass. Nothing is removed while planning or when no pass is issued. " +
+	"Otherwise the user is prompted for those methods right after entering the pass. Nothing is removed while planning, nor when the pass cannot be issued or delivered. " +
 	"Removals follow Graph's rules: the mobile phone after the alternate mobile, the usual default methods (Authenticator, phones) last; passwords are never touched."
 
 func (r *temporaryAccessPassResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	computed := func(desc string) schema.StringAttribute {
-		return schema.StringAttribute{Computed: true, MarkdownDescription: desc, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
 	}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "~> **The pass is stored in the Terraform state** (marked sensitive). Anyone who can read the state can sign in as the user " +
-			"until the pass expires. Prefer the `entra_temporary_access_pass` **ephemeral resource**, which never stores the pass, unless you need the pass " +
-			"tracked in state: revoked on destroy, replaced when its inputs change, readable by an administrator with `terraform output`.\n\n" +
-			"Issues a Temporary Access Pass for a user (for onboarding or recovery) and tracks it. Create issues the pass; read refreshes its metadata " +
-			"(never its value, which Graph returns only once); a pass deleted or replaced outside Terraform disappears from the state, so the next plan " +
-			"issues a new one; destroy revokes it; changing any argument replaces it. A user holds at most one pass: creating one replaces the pass the user " +
-			"held before.\n\n" +
-			"The request is checked while planning, against the live tenant: policy enabled, user in the policy's scope, lifetime within the policy's range, " +
-			"one-time rule, start time, guests. A problem fails `terraform plan` before anything is written, and the plan shows the lifetime the pass will get. " +
-			"A user that is not found is looked up again for 20 seconds first, since Terraform plans again while applying, when a user created earlier in the run may still be replicating.\n\n" +
+		MarkdownDescription: "Issues a **Temporary Access Pass** for a user, for onboarding or recovery, delivers it, and tracks it: destroy revokes it, " +
+			"and changing any argument (or `-replace`, or the pass being deleted outside Terraform) issues a new one, which revokes the old one " +
+			"(a user holds one pass).\n\n" +
+			"**Where the pass goes.** With a `delivery`, the pass is **never stored** in the state or the plan:\n" +
+			"- `delivery.ephemeral = true` hands it, once, to the `entra_temporary_access_pass` **ephemeral resource**, for another provider's write-only " +
+			"argument (a Key Vault secret's `value_wo`, a Vault secret's `data_json_wo`). Set the consumer's version argument to this resource's `version`, " +
+			"so that the consumer receives exactly the passes this resource issues.\n\n" +
+			"~> Without a `delivery`, the pass is stored in the Terraform state (marked sensitive) in `temporary_access_pass`: anyone who can read the state " +
+			"can sign in as the user until the pass expires.\n\n" +
+			"**Plan issues nothing.** The request is checked while planning, against the live tenant: policy enabled, user in the policy's scope, lifetime " +
+			"within the policy's range, one-time rule, start time, external guests, disabled accounts, and one pass per user in the configuration. " +
+			"A problem fails `terraform plan` before anything is written.\n\n" +
 			"Needs the Microsoft Graph application permissions `UserAuthMethod-TAP.ReadWrite.All` (or `UserAuthenticationMethod.ReadWrite.All`; the latter also " +
-			"for `remove_methods`), `User.Read.All`, `GroupMember.Read.All` and `Policy.Read.AuthenticationMethod`.",
+			"for `remove_methods`), `User.Read.All`, `GroupMember.Read.All` when the policy targets groups, and `Policy.Read.AuthenticationMethod`.",
 		Attributes: map[string]schema.Attribute{
-			"user_id": schema.StringAttribute{Required: true, MarkdownDescription: "The user: object id (GUID) or user principal name. Changing it to another user issues a pass for them and revokes the old one; " +
-				"switching between the id and the UPN of the same user changes nothing.",
-				Validators: []validator.String{validators.UserIDOrUPN()}, PlanModifiers: []planmodifier.String{sameUserOrReplace()}},
+			"user_id": schema.StringAttribute{Required: true, WriteOnly: true,
+				MarkdownDescription: "The user: object id (GUID) or user principal name. Write-only: the plan and the state record the user it resolves to " +
+					"(`user_object_id`, `user_principal_name`), so naming the same user by id or by user principal name, in any letter case, is no change, " +
+					"and naming another user replaces the pass.",
+				Validators: []validator.String{validators.UserIDOrUPN()}},
 			"start_date_time": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "When the pass starts working (RFC 3339, any offset, sent to Graph in UTC), e.g. 08:00 on a hire date. Omit it for a pass that works immediately. " +
-					"Use a fixed time: a value computed from `timestamp()` changes at every plan and would replace the pass each time.",
-				Validators: []validator.String{validators.RFC3339()}, PlanModifiers: replace},
+				MarkdownDescription: "When the pass starts working (RFC 3339, any offset, sent to Graph in UTC), e.g. `2026-12-07T08:00:00+01:00` for 08:00 in Paris " +
+					"on a hire date. Omit it for a pass that works immediately. Use a fixed time: a value computed from `timestamp()` changes at every plan and would replace the pass each time.",
+				Validators: []validator.String{validators.RFC3339()}},
 			"lifetime_in_minutes": schema.Int64Attribute{Optional: true, Computed: true,
-				MarkdownDescription: "How long the pass works after its start, in minutes (10–43200, within the tenant policy's range). Defaults to the policy's default lifetime, shown in the plan.",
-				Validators:          []validator.Int64{int64validator.Between(tap.MinLifetime, tap.MaxLifetime)},
-				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplaceIfConfigured(), int64planmodifier.UseStateForUnknown()}},
+				MarkdownDescription: "How long the pass works after its start, in minutes (10–43200, within the tenant policy's range). When omitted, the policy's " +
+					"default lifetime at the time of the apply, known after apply.",
+				Validators: []validator.Int64{int64validator.Between(tap.MinLifetime, tap.MaxLifetime)}},
 			"is_usable_once": schema.BoolAttribute{Optional: true, Computed: true,
-				MarkdownDescription: "Whether the pass stops working after its first sign-in. A reusable pass (`false`) needs a policy that allows it. When omitted, the policy decides.",
-				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.RequiresReplaceIfConfigured(), boolplanmodifier.UseStateForUnknown()}},
+				MarkdownDescription: "Whether the pass stops working after its first sign-in. A reusable pass (`false`) needs a policy that allows it. When omitted, the policy decides."},
 			"remove_methods": schema.SetAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: removeMethodsDescription,
-				Validators: removeMethodsValidators(), PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()}},
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Delete: true}),
+				Validators: removeMethodsValidators()},
+			"triggers": schema.MapAttribute{Optional: true, ElementType: types.StringType,
+				MarkdownDescription: "Arbitrary values that, when changed, replace the pass: a new one is issued and delivered, and the old one stops working. " +
+					"Use it to rotate a pass on purpose, e.g. `triggers = { rotation = \"2\" }`."},
+			"delivery": schema.SingleNestedAttribute{Optional: true,
+				MarkdownDescription: "Where the pass is delivered. With a delivery, the pass is never stored in the state or the plan; without one, it is stored in `temporary_access_pass`.",
+				Attributes: map[string]schema.Attribute{
+					"ephemeral": schema.BoolAttribute{Optional: true,
+						MarkdownDescription: "Hand the pass, once, to the `entra_temporary_access_pass` ephemeral resource whose `pass_id` is this resource's `id`, for another provider's " +
+							"write-only argument. The pass lives only in the provider's memory until Terraform has confirmed that every consumer of the ephemeral resource " +
+							"succeeded; when a consumer fails, or nothing reads the pass, the provider revokes it at the end of the run and the next apply issues a new one."},
+				}},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 
-			"id": computed("Id of the pass (Graph authentication method id)."),
+			"id":      computed("Id of the pass (Graph authentication method id)."),
+			"version": schema.Int64Attribute{Computed: true, MarkdownDescription: "A number that changes with every pass this resource issues (the pass's creation time in Unix milliseconds): give it to a consumer's version argument (`value_wo_version`, `data_json_wo_version`), so that the consumer takes each new pass exactly once."},
 			"temporary_access_pass": schema.StringAttribute{Computed: true, Sensitive: true,
-				MarkdownDescription: "The pass, stored in state. Null after an import: Graph never returns it again.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+				MarkdownDescription: "The pass, stored in state, when no `delivery` is configured; null otherwise, and after an import (Graph never returns a pass again)."},
 			"created_date_time":         computed("When the pass was created (RFC 3339, UTC)."),
 			"effective_start_date_time": computed("When the pass starts working (RFC 3339, UTC)."),
 			"expiration_date_time":      computed("When the pass stops working: start plus lifetime (RFC 3339, UTC)."),
 			"is_usable":                 schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the pass could be used to sign in at the last refresh."},
-			"method_usability_reason":   schema.StringAttribute{Computed: true, MarkdownDescription: "Graph's reason for `is_usable` at the last refresh: `EnabledByPolicy`, `NotYetValid`, `Expired`, `OneTimeUsed`…"},
+			"method_usability_reason":   computed("Graph's reason for `is_usable` at the last refresh: `EnabledByPolicy`, `NotYetValid`, `Expired`, `OneTimeUsed`…"),
 			"user_object_id":            computed("Object id of the user."),
 			"user_principal_name":       computed("User principal name of the user."),
 			"sign_in_url":               computed("Where the user goes with the pass: `" + tap.SignInURL + "`."),
-			"removed_methods": schema.ListNestedAttribute{Computed: true, MarkdownDescription: "The methods `remove_methods` removed before the pass was issued, in order.",
+			"removed_methods": schema.ListNestedAttribute{Computed: true, MarkdownDescription: "The methods `remove_methods` removed after the pass was issued and delivered, in order.",
 				NestedObject: schema.NestedAttributeObject{Attributes: resourceMethodAttributes()}},
+			"deliveries": schema.ListNestedAttribute{Computed: true, MarkdownDescription: "Where the pass went: one entry per delivery, without the pass.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"channel":     computed("The delivery: `ephemeral`."),
+					"destination": computed("Where it went."),
+					"reference":   computed("The delivery's own id, when it has one."),
+					"at":          computed("When it went (RFC 3339, UTC)."),
+				}}},
 		},
 	}
 }
@@ -147,6 +165,10 @@ func resourceMethodAttributes() map[string]schema.Attribute {
 	return attrs
 }
 
+var deliveryAttrTypes = map[string]attr.Type{"ephemeral": types.BoolType}
+
+var receiptAttrTypes = map[string]attr.Type{"channel": types.StringType, "destination": types.StringType, "reference": types.StringType, "at": types.StringType}
+
 func (r *temporaryAccessPassResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
 		"user_object_id": identityschema.StringAttribute{RequiredForImport: true, Description: "Object id of the user who holds the pass."},
@@ -158,39 +180,259 @@ func (r *temporaryAccessPassResource) Configure(_ context.Context, req resource.
 	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-// ModifyPlan checks a pass to be created against the live tenant, and shows its lifetime and user.
-func (r *temporaryAccessPassResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || !req.State.Raw.IsNull() || r.data == nil {
+// passDelivery is the delivery configuration.
+type passDelivery struct {
+	Ephemeral types.Bool `tfsdk:"ephemeral"`
+}
+
+func deliveryFrom(ctx context.Context, obj types.Object, diags *diag.Diagnostics) passDelivery {
+	var d passDelivery
+	if !obj.IsNull() && !obj.IsUnknown() {
+		diags.Append(obj.As(ctx, &d, basetypesObjectAsOptions)...)
+	}
+	return d
+}
+
+// storesPass says whether the pass goes into the state: only when no delivery is configured.
+func (d passDelivery) storesPass() bool { return !d.Ephemeral.ValueBool() }
+
+func (r *temporaryAccessPassResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var config temporaryAccessPassModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	var plan temporaryAccessPassModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || plan.UserID.IsUnknown() {
-		return // a user created in this run is checked when it exists, at apply
+	delivery := deliveryFrom(ctx, config.Delivery, &resp.Diagnostics)
+	if !config.Delivery.IsNull() && !config.Delivery.IsUnknown() && delivery.Ephemeral.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("delivery"), "No delivery channel",
+			"delivery is set but names no channel. Set delivery.ephemeral = true to hand the pass to the entra_temporary_access_pass ephemeral resource, "+
+				"or remove delivery to keep the pass in the state.")
 	}
-	request, ok := passRequestFrom(plan.StartDateTime, plan.LifetimeInMinutes, plan.IsUsableOnce, &resp.Diagnostics)
+	if delivery.Ephemeral.ValueBool() && !config.RemoveMethods.IsNull() && len(config.RemoveMethods.Elements()) > 0 {
+		resp.Diagnostics.AddAttributeError(path.Root("remove_methods"), "remove_methods needs a delivery the provider confirms",
+			"With delivery.ephemeral, Terraform tells the provider that the consumers succeeded only when the run ends, too late to remove methods safely: "+
+				"a user must never lose a method before the pass that replaces it has been received. Remove the lost methods with a pass kept in state "+
+				"(no delivery), or with the entra_user_authentication_methods_remove action once the consumer holds the pass.")
+	}
+}
+
+// ModifyPlan checks a pass to be issued against the live tenant, resolves the user the configuration names,
+// replaces the pass when an argument changes, and refuses a second pass for a user in the same run.
+func (r *temporaryAccessPassResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return // destroy, or the provider is not configured yet (validate)
+	}
+	var plan, config temporaryAccessPassModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var state *temporaryAccessPassModel
+	if !req.State.Raw.IsNull() {
+		state = &temporaryAccessPassModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	userRef := config.UserID
+
+	if state != nil {
+		same, diags := r.sameUser(ctx, userRef, *state)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		replace := argumentsChanged(plan, *state)
+		if !same {
+			replace = append(replace, path.Root("user_object_id"))
+		}
+		if len(replace) == 0 {
+			// Nothing but timeouts can change in place: every computed value stays as it is.
+			plan.keepComputed(*state)
+			r.claim(ctx, userRef, state.UserObjectID.ValueString(), state.ID.ValueString(), &resp.Diagnostics)
+			resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+			return
+		}
+		// Terraform plans the replacement again as a create, which checks and claims the user.
+		resp.RequiresReplace = replace
+		plan.planNewPass(config)
+		if !same {
+			plan.UserObjectID, plan.UserPrincipalName = types.StringUnknown(), types.StringUnknown()
+		}
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		return
+	}
+
+	plan.planNewPass(config)
+	if userRef.IsUnknown() {
+		// A user created in this run: checked when it exists, while applying.
+		plan.UserObjectID, plan.UserPrincipalName = types.StringUnknown(), types.StringUnknown()
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		return
+	}
+	request, ok := passRequestFrom(plan.StartDateTime, config.LifetimeInMinutes, config.IsUsableOnce, &resp.Diagnostics)
 	if !ok {
 		return
 	}
-	check := r.data.checkPass(ctx, plan.UserID.ValueString(), request, time.Now(), checkPlanPatiently, &resp.Diagnostics)
-	if check == nil {
+	checked, findings, err := r.data.engine.Check(ctx, userRef.ValueString(), request, issuance.PlanPatience)
+	if err != nil {
+		addGraphError(&resp.Diagnostics, "Could not check the Temporary Access Pass request", err)
 		return
 	}
-	plan.UserObjectID = types.StringValue(check.User.ID)
-	plan.UserPrincipalName = types.StringValue(check.User.UserPrincipalName)
-	plan.SignInURL = types.StringValue(tap.SignInURL)
-	if plan.LifetimeInMinutes.IsUnknown() {
-		plan.LifetimeInMinutes = types.Int64Value(check.Policy.EffectiveLifetime(request))
+	addFindings(&resp.Diagnostics, findings)
+	if checked == nil {
+		return
 	}
-	if plan.IsUsableOnce.IsUnknown() && check.Policy.IsUsableOnce {
-		plan.IsUsableOnce = types.BoolValue(true)
+	r.claim(ctx, userRef, checked.User.ID, "", &resp.Diagnostics)
+	plan.UserObjectID = types.StringValue(checked.User.ID)
+	plan.UserPrincipalName = types.StringValue(checked.User.UserPrincipalName)
+	if checked.Policy.IsUsableOnce && config.IsUsableOnce.IsNull() {
+		plan.IsUsableOnce = types.BoolValue(true) // the policy allows nothing else, now or at apply
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
+// sameUser says whether user_id still names the user the state holds the pass of. It asks Graph only when the
+// configuration names the user in a form the state does not record.
+func (r *temporaryAccessPassResource) sameUser(ctx context.Context, userRef types.String, state temporaryAccessPassModel) (bool, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if userRef.IsUnknown() {
+		return false, diags
+	}
+	ref := userRef.ValueString()
+	if strings.EqualFold(ref, state.UserObjectID.ValueString()) || strings.EqualFold(ref, state.UserPrincipalName.ValueString()) {
+		return true, diags
+	}
+	user, err := r.data.engine.Resolve(ctx, ref, issuance.NoPatience)
+	if errors.Is(err, graph.ErrNotFound) {
+		return false, diags // another user, or none: the create plan that follows says which
+	}
+	if err != nil {
+		addGraphError(&diags, "Could not read the user", err)
+		return false, diags
+	}
+	return strings.EqualFold(user.ID, state.UserObjectID.ValueString()), diags
+}
+
+// claim records that this instance issues the pass of the user; a second instance for the same user fails the
+// plan (issuance guarantee 5).
+func (r *temporaryAccessPassResource) claim(_ context.Context, userRef types.String, userObjectID, passID string, diags *diag.Diagnostics) {
+	label := fmt.Sprintf("user_id = %q", userRef.ValueString())
+	if passID != "" {
+		label += " (pass " + passID + ")"
+	}
+	if holder, ok := r.data.engine.Claims().Claim(userObjectID, label); !ok {
+		diags.AddAttributeError(path.Root("user_id"), "Two passes for one user",
+			fmt.Sprintf("This entra_temporary_access_pass names user %s as %s, and another entra_temporary_access_pass of this configuration names the same user as %s. "+
+				"A user holds one Temporary Access Pass, so each would revoke the other's pass at every apply. Keep one resource per user.",
+				userObjectID, label, holder))
+	}
+}
+
+// argumentsChanged returns the arguments whose change replaces the pass: all of them but timeouts.
+func argumentsChanged(plan, state temporaryAccessPassModel) path.Paths {
+	var changed path.Paths
+	if !sameInstant(plan.StartDateTime, state.StartDateTime) {
+		changed = append(changed, path.Root("start_date_time"))
+	}
+	if !plan.LifetimeInMinutes.IsUnknown() && !plan.LifetimeInMinutes.Equal(state.LifetimeInMinutes) {
+		changed = append(changed, path.Root("lifetime_in_minutes"))
+	}
+	if !plan.IsUsableOnce.IsUnknown() && !plan.IsUsableOnce.Equal(state.IsUsableOnce) {
+		changed = append(changed, path.Root("is_usable_once"))
+	}
+	for name, pair := range map[string][2]attr.Value{
+		"remove_methods": {plan.RemoveMethods, state.RemoveMethods},
+		"triggers":       {plan.Triggers, state.Triggers},
+		"delivery":       {plan.Delivery, state.Delivery},
+	} {
+		if !pair[0].Equal(pair[1]) && !(emptyCollection(pair[0]) && emptyCollection(pair[1])) {
+			changed = append(changed, path.Root(name))
+		}
+	}
+	return changed
+}
+
+// sameInstant compares two start times as instants: 08:00+01:00 and 07:00Z are the same start.
+func sameInstant(a, b types.String) bool {
+	if a.IsUnknown() || b.IsUnknown() {
+		return a.Equal(b)
+	}
+	if a.IsNull() || b.IsNull() {
+		return a.IsNull() == b.IsNull()
+	}
+	ta, errA := validators.ParseRFC3339(a.ValueString())
+	tb, errB := validators.ParseRFC3339(b.ValueString())
+	if errA != nil || errB != nil {
+		return a.Equal(b)
+	}
+	return ta.Equal(tb)
+}
+
+// emptyCollection treats null and empty sets and maps alike: removing `remove_methods = []` changes nothing.
+func emptyCollection(v attr.Value) bool {
+	switch c := v.(type) {
+	case types.Set:
+		return c.IsNull() || (!c.IsUnknown() && len(c.Elements()) == 0)
+	case types.Map:
+		return c.IsNull() || (!c.IsUnknown() && len(c.Elements()) == 0)
+	}
+	return false
+}
+
+// planNewPass marks what a new pass decides as unknown, and what the configuration decides as configured.
+func (m *temporaryAccessPassModel) planNewPass(config temporaryAccessPassModel) {
+	for _, s := range []*types.String{&m.ID, &m.CreatedDateTime, &m.EffectiveStart, &m.ExpirationDateTime, &m.UsabilityReason, &m.TemporaryAccessPass} {
+		*s = types.StringUnknown()
+	}
+	m.Version = types.Int64Unknown()
+	m.IsUsable = types.BoolUnknown()
+	m.RemovedMethods = types.ListUnknown(methodObjectType)
+	m.Deliveries = types.ListUnknown(types.ObjectType{AttrTypes: receiptAttrTypes})
+	m.SignInURL = types.StringValue(tap.SignInURL)
+	// Omitted, they are the tenant's defaults at the time of the apply: a saved plan cannot promise them,
+	// since the policy may change before it is applied.
+	m.LifetimeInMinutes, m.IsUsableOnce = config.LifetimeInMinutes, config.IsUsableOnce
+	if m.LifetimeInMinutes.IsNull() {
+		m.LifetimeInMinutes = types.Int64Unknown()
+	}
+	if m.IsUsableOnce.IsNull() {
+		m.IsUsableOnce = types.BoolUnknown()
+	}
+	if !deliveryFromValue(config.Delivery).storesPass() {
+		m.TemporaryAccessPass = types.StringNull()
+	}
+}
+
+func deliveryFromValue(obj types.Object) passDelivery {
+	var d passDelivery
+	if !obj.IsNull() && !obj.IsUnknown() {
+		_ = obj.As(context.Background(), &d, basetypesObjectAsOptions)
+	}
+	return d
+}
+
+// keepComputed carries every computed value over from the state.
+func (m *temporaryAccessPassModel) keepComputed(state temporaryAccessPassModel) {
+	m.ID, m.Version, m.TemporaryAccessPass = state.ID, state.Version, state.TemporaryAccessPass
+	m.CreatedDateTime, m.EffectiveStart, m.ExpirationDateTime = state.CreatedDateTime, state.EffectiveStart, state.ExpirationDateTime
+	m.IsUsable, m.UsabilityReason = state.IsUsable, state.UsabilityReason
+	m.UserObjectID, m.UserPrincipalName, m.SignInURL = state.UserObjectID, state.UserPrincipalName, state.SignInURL
+	m.RemovedMethods, m.Deliveries = state.RemovedMethods, state.Deliveries
+	if m.LifetimeInMinutes.IsUnknown() {
+		m.LifetimeInMinutes = state.LifetimeInMinutes
+	}
+	if m.IsUsableOnce.IsUnknown() {
+		m.IsUsableOnce = state.IsUsableOnce
+	}
+}
+
 func (r *temporaryAccessPassResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan temporaryAccessPassModel
+	var plan, config temporaryAccessPassModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -202,27 +444,79 @@ func (r *temporaryAccessPassResource) Create(ctx context.Context, req resource.C
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	request, ok := passRequestFrom(plan.StartDateTime, plan.LifetimeInMinutes, plan.IsUsableOnce, &resp.Diagnostics)
+	request, ok := passRequestFrom(plan.StartDateTime, config.LifetimeInMinutes, config.IsUsableOnce, &resp.Diagnostics)
 	if !ok {
 		return
 	}
-	user, err := r.data.userWithin(ctx, plan.UserID.ValueString(), replicationWait, r.data.resolveUser)
+	// The plan resolved the user; a user created in this run is resolved now, waiting for replication.
+	userRef := plan.UserObjectID.ValueString()
+	if plan.UserObjectID.IsUnknown() {
+		userRef = config.UserID.ValueString()
+	}
+	user, err := r.data.engine.Resolve(ctx, userRef, issuance.ApplyPatience)
 	if err != nil {
-		addGraphError(&resp.Diagnostics, "Could not read the user", err)
+		addUserError(&resp.Diagnostics, config.UserID.ValueString(), err)
 		return
 	}
 	var removeTypes []string
 	resp.Diagnostics.Append(plan.RemoveMethods.ElementsAs(ctx, &removeTypes, false)...)
-	issued, err := r.data.issuePass(ctx, *user, request, true, removeTypes, time.Now(), nil)
-	if err != nil {
-		addGraphError(&resp.Diagnostics, "Could not issue the Temporary Access Pass", err)
+	delivery := deliveryFrom(ctx, plan.Delivery, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
 		return
 	}
+	var deliveries []issuance.Delivery
+	if delivery.Ephemeral.ValueBool() {
+		deliveries = append(deliveries, ephemeralHandover{engine: r.data.engine, graph: r.data.graph})
+	}
+	issued, err := r.data.engine.Issue(ctx, issuance.IssueRequest{User: *user, Pass: request, RemoveMethods: removeTypes, Deliveries: deliveries})
+	if issued == nil {
+		addIssueError(&resp.Diagnostics, err)
+		return
+	}
+	plan.fromPass(issued.Pass.TemporaryAccessPass, *user)
+	plan.Version = types.Int64Value(issued.Pass.CreatedDateTime.UnixMilli())
 	plan.RemovedMethods = methodList(issued.Removed)
-	plan.fromPass(*issued.Issued, *user)
-	plan.TemporaryAccessPass = types.StringValue(issued.Issued.Value)
+	plan.Deliveries = receiptList(issued.Receipts)
+	plan.TemporaryAccessPass = types.StringNull()
+	if delivery.storesPass() {
+		plan.TemporaryAccessPass = types.StringValue(issued.Pass.Value)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, temporaryAccessPassIdentityModel{UserObjectID: plan.UserObjectID, ID: plan.ID})...)
+	if err != nil {
+		// The pass exists and was delivered; removing methods failed. The state keeps the pass, and the error
+		// lists what was and was not removed.
+		addIssueError(&resp.Diagnostics, err)
+	}
+}
+
+// ephemeralHandover is the delivery to the ephemeral resource: the pass waits in process memory.
+type ephemeralHandover struct {
+	engine *issuance.Engine
+	graph  *graph.Client
+}
+
+func (h ephemeralHandover) Channel() string { return "ephemeral" }
+
+func (h ephemeralHandover) Deliver(_ context.Context, p issuance.Pass) (issuance.Receipt, error) {
+	h.engine.Handovers().Put(p, func(ctx context.Context) error { return h.graph.DeleteTAP(ctx, p.User.ID, p.ID) })
+	return issuance.Receipt{Channel: "ephemeral", Destination: "ephemeral.entra_temporary_access_pass with pass_id = " + p.ID, At: h.engine.Now().UTC()}, nil
+}
+
+func receiptList(receipts []issuance.Receipt) types.List {
+	typ := types.ObjectType{AttrTypes: receiptAttrTypes}
+	elems := make([]attr.Value, 0, len(receipts))
+	for _, r := range receipts {
+		ref := types.StringNull()
+		if r.Reference != "" {
+			ref = types.StringValue(r.Reference)
+		}
+		elems = append(elems, types.ObjectValueMust(receiptAttrTypes, map[string]attr.Value{
+			"channel": types.StringValue(r.Channel), "destination": types.StringValue(r.Destination), "reference": ref,
+			"at": types.StringValue(r.At.UTC().Format(time.RFC3339)),
+		}))
+	}
+	return types.ListValueMust(typ, elems)
 }
 
 func (m *temporaryAccessPassModel) fromPass(p graph.TemporaryAccessPass, user graph.User) {
@@ -237,9 +531,6 @@ func (m *temporaryAccessPassModel) fromPass(p graph.TemporaryAccessPass, user gr
 	m.UserObjectID = types.StringValue(user.ID)
 	m.UserPrincipalName = types.StringValue(user.UserPrincipalName)
 	m.SignInURL = types.StringValue(tap.SignInURL)
-	if m.RemovedMethods.IsNull() || m.RemovedMethods.IsUnknown() {
-		m.RemovedMethods = methodList(nil)
-	}
 }
 
 func (r *temporaryAccessPassResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -253,13 +544,21 @@ func (r *temporaryAccessPassResource) Read(ctx context.Context, req resource.Rea
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	// The identity is known from state; it is set before anything else so that even a resource removed
-	// below answers with it (Terraform before 1.12 does not send one).
+	// The identity is known from state; it is set first so that even a resource removed below answers with
+	// it (Terraform before 1.12 does not send one).
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, temporaryAccessPassIdentityModel{UserObjectID: state.UserObjectID, ID: state.ID})...)
 	userID := state.UserObjectID.ValueString()
 	pass, err := r.data.graph.GetTAP(ctx, userID, state.ID.ValueString())
 	if errors.Is(err, graph.ErrNotFound) {
 		// Revoked, or replaced by a pass issued outside Terraform: the next plan issues a new one.
+		tflog.Info(ctx, "The pass is gone; the next plan issues a new one", map[string]any{"user_id": userID, "pass_id": state.ID.ValueString()})
+		if deliveryFromValue(state.Delivery).Ephemeral.ValueBool() {
+			resp.Diagnostics.AddWarning("Temporary Access Pass gone: a new one will be issued",
+				fmt.Sprintf("Pass %s of %s no longer exists: it was revoked or deleted outside Terraform, or revoked by the provider because no consumer "+
+					"confirmed receiving it. A new pass will be issued and handed over. If this happens at every apply, check that an ephemeral "+
+					"entra_temporary_access_pass with pass_id = this resource's id feeds the consumers, through the same provider configuration.",
+					state.ID.ValueString(), state.UserPrincipalName.ValueString()))
+		}
 		resp.State.RemoveResource(ctx)
 		return
 	}
@@ -275,14 +574,30 @@ func (r *temporaryAccessPassResource) Read(ctx context.Context, req resource.Rea
 		}
 	}
 	state.fromPass(*pass, user)
+	if state.Version.IsNull() || state.Version.IsUnknown() {
+		state.Version = types.Int64Value(pass.CreatedDateTime.UnixMilli())
+	}
+	if state.RemovedMethods.IsNull() {
+		state.RemovedMethods = methodList(nil)
+	}
+	if state.Deliveries.IsNull() {
+		state.Deliveries = receiptList(nil)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// Update only records changed timeouts: every other argument replaces the pass.
+// Update records what can change in place (timeouts, a start written with another offset); everything else
+// replaces the pass. Every computed value stays as it is.
 func (r *temporaryAccessPassResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan temporaryAccessPassModel
+	var plan, state temporaryAccessPassModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.keepComputed(state)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, temporaryAccessPassIdentityModel{UserObjectID: plan.UserObjectID, ID: plan.ID})...)
 }
 
 func (r *temporaryAccessPassResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -301,39 +616,59 @@ func (r *temporaryAccessPassResource) Delete(ctx context.Context, req resource.D
 	}
 }
 
-// ImportState takes "<user object id>/<pass id>" or the identity. The pass value cannot be imported.
+// ImportState takes "<user object id>/<pass id>" or the identity, checked alike. The pass value cannot be
+// imported: Graph never returns it again.
 func (r *temporaryAccessPassResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	var userID, id string
+	userID, id := "", ""
 	if req.ID != "" {
-		var ok bool
-		userID, id, ok = strings.Cut(req.ID, "/")
-		if !ok || !validators.IsGUID(userID) || id == "" {
-			resp.Diagnostics.AddError("Invalid import id",
-				fmt.Sprintf("Import a Temporary Access Pass as <user object id>/<pass id>, e.g. 7a3c1f2e-0000-0000-0000-000000000000/6f1967b7-15e8-4935-ac26-d50770ed07a7 (got %q). "+
-					"The ids are in entra_user_authentication_methods.temporary_access_pass.", req.ID))
-			return
-		}
+		userID, id, _ = strings.Cut(req.ID, "/")
 	} else {
 		var identity temporaryAccessPassIdentityModel
 		resp.Diagnostics.Append(req.Identity.Get(ctx, &identity)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 		userID, id = identity.UserObjectID.ValueString(), identity.ID.ValueString()
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("user_id"), userID)...)
+	if !validators.IsGUID(userID) || !validators.IsGUID(id) {
+		what := fmt.Sprintf("the import id %q", req.ID)
+		if req.ID == "" {
+			what = fmt.Sprintf("the identity user_object_id = %q, id = %q", userID, id)
+		}
+		resp.Diagnostics.AddError("Invalid import id",
+			fmt.Sprintf("Import a Temporary Access Pass as <user object id>/<pass id>, or by identity with user_object_id and id, both GUIDs, "+
+				"e.g. 7a3c1f2e-0000-0000-0000-000000000000/6f1967b7-15e8-4935-ac26-d50770ed07a7 (got %s). The ids are in entra_user_authentication_methods.temporary_access_pass.", what))
+		return
+	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("user_object_id"), userID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("removed_methods"), methodList(nil))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("deliveries"), receiptList(nil))...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, temporaryAccessPassIdentityModel{UserObjectID: types.StringValue(userID), ID: types.StringValue(id)})...)
 }
 
-// sameUserOrReplace replaces the pass when user_id names another user, but not when it only switches
-// between the object id and the user principal name of the same user (as after an import by id).
-func sameUserOrReplace() planmodifier.String {
-	return stringplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-		var objectID, upn types.String
-		req.State.GetAttribute(ctx, path.Root("user_object_id"), &objectID)
-		req.State.GetAttribute(ctx, path.Root("user_principal_name"), &upn)
-		planned := req.PlanValue.ValueString()
-		same := strings.EqualFold(planned, objectID.ValueString()) || (upn.ValueString() != "" && strings.EqualFold(planned, upn.ValueString()))
-		resp.RequiresReplace = !same
-	}, "Replaces the pass when user_id names another user.", "Replaces the pass when `user_id` names another user.")
+var basetypesObjectAsOptions = basetypes.ObjectAsOptions{}
+
+// passRequestFrom converts the optional pass arguments.
+func passRequestFrom(start types.String, lifetime types.Int64, usableOnce types.Bool, diags interface {
+	AddAttributeError(path.Path, string, string)
+}) (tap.PassRequest, bool) {
+	var req tap.PassRequest
+	if !start.IsNull() && !start.IsUnknown() {
+		t, err := validators.ParseRFC3339(start.ValueString())
+		if err != nil {
+			diags.AddAttributeError(path.Root("start_date_time"), "Invalid start_date_time", err.Error())
+			return req, false
+		}
+		req.StartDateTime = &t
+	}
+	if !lifetime.IsNull() && !lifetime.IsUnknown() {
+		v := lifetime.ValueInt64()
+		req.LifetimeInMinutes = &v
+	}
+	if !usableOnce.IsNull() && !usableOnce.IsUnknown() {
+		v := usableOnce.ValueBool()
+		req.IsUsableOnce = &v
+	}
+	return req, true
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/entra-tap/terraform-provider-entra/internal/issuance"
 	"github.com/entra-tap/terraform-provider-entra/internal/validators"
 )
 
@@ -52,7 +53,7 @@ func (a *userAuthenticationMethodsRemoveAction) Schema(_ context.Context, _ acti
 				MarkdownDescription: "Method types to remove: any of `fido2`, `microsoftAuthenticator`, `phone`, `email`, `softwareOath`, " +
 					"`windowsHelloForBusiness`, `platformCredential`, `external`, or `all`.",
 				Validators: []validator.Set{setvalidator.SizeAtLeast(1),
-					setvalidator.ValueStringsAre(stringvalidator.OneOf(append([]string{removeAllMethods}, removableMethodTypes...)...))}},
+					setvalidator.ValueStringsAre(stringvalidator.OneOf(append([]string{issuance.RemoveAll}, issuance.RemovableTypes...)...))}},
 		},
 	}
 }
@@ -81,9 +82,10 @@ func (a *userAuthenticationMethodsRemoveAction) Invoke(ctx context.Context, req 
 	}
 	var methodTypes []string
 	resp.Diagnostics.Append(model.MethodTypes.ElementsAs(ctx, &methodTypes, false)...)
-	removed, err := a.data.removeMethods(ctx, user.ID, methodTypes, progress)
+	removed, notRemoved, err := a.data.engine.RemoveMethods(ctx, user.ID, methodTypes, progress)
 	if err != nil {
-		addGraphError(&resp.Diagnostics, "Could not remove the user's authentication methods", err)
+		addGraphError(&resp.Diagnostics, "Could not remove the user's authentication methods", fmt.Errorf("%w\n\nRemoved: %s. Not removed: %s.",
+			err, issuance.DescribeMethods(removed), issuance.DescribeMethods(notRemoved)))
 		return
 	}
 	progress(fmt.Sprintf("Removed %d authentication method(s) of %s", len(removed), user.UserPrincipalName))

@@ -1,4 +1,4 @@
-package provider
+package issuance
 
 import (
 	"strings"
@@ -36,8 +36,8 @@ func TestPlanRemovalOrder(t *testing.T) {
 		{nil, ""},
 	}
 	for _, tt := range tests {
-		if got := ids(planRemoval(methods, tt.types)); got != tt.want {
-			t.Errorf("planRemoval(%v) = %s, want %s", tt.types, got, tt.want)
+		if got := ids(PlanRemoval(methods, tt.types)); got != tt.want {
+			t.Errorf("PlanRemoval(%v) = %s, want %s", tt.types, got, tt.want)
 		}
 	}
 }
