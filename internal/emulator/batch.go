@@ -176,7 +176,7 @@ func batchBody(it batchItem) []byte {
 // subResponse renders one sub-response. A body that is not JSON (a fault's HTML page) goes base64-encoded,
 // as $batch carries non-JSON bodies (spec §6.2).
 func (c *call) subResponse(id string, rep reply, x *exchange) map[string]any {
-	status, h, body := rep.render(x.requestID, x.clientRequestID, c.t.clockNow())
+	status, h, body := rep.renderAt(x.requestID, x.clientRequestID, c.t.clockNow())
 	headers := map[string]string{}
 	if !rep.omitIDs {
 		headers["request-id"], headers["client-request-id"] = x.requestID, x.clientRequestID

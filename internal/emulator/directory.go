@@ -733,9 +733,12 @@ func (c *call) removeMember() reply {
 	return noContent()
 }
 
-// directoryObject renders a user or group for a directoryObject collection: its default property set, or
-// the $select-ed properties it has, always with @odata.type.
-func (s *tenantState) directoryObject(id string, sel []string) map[string]any {
+// directoryObject renders a user or group for a directoryObject collection with its default property set
+// and @odata.type; nil when id is neither.
+func (s *tenantState) directoryObject(id string) map[string]any { return s.selectedObject(id, nil) }
+
+// selectedObject is directoryObject with the $select-ed properties the object has (sel nil: the default set).
+func (s *tenantState) selectedObject(id string, sel []string) map[string]any {
 	var o map[string]any
 	switch u, g := s.users[id], s.groups[id]; {
 	case u != nil:
@@ -800,7 +803,7 @@ func (c *call) objectCollection(ids map[string]bool) reply {
 	sort.Slice(list, func(i, j int) bool { return c.s.seqOf(list[i]) < c.s.seqOf(list[j]) })
 	items := make([]map[string]any, 0, len(list))
 	for _, id := range list {
-		if o := c.s.directoryObject(id, sel); o != nil {
+		if o := c.s.selectedObject(id, sel); o != nil {
 			items = append(items, o)
 		}
 	}
@@ -913,14 +916,14 @@ func (c *call) getByIds() reply {
 	for _, id := range req.IDs {
 		id = strings.ToLower(id)
 		if u := c.s.users[id]; u != nil && wantUsers && !c.lagging(u.created) {
-			o := c.s.directoryObject(id, nil)
+			o := c.s.directoryObject(id)
 			if full {
 				o = u.fullObject()
 				o["@odata.type"] = "#microsoft.graph.user"
 			}
 			items = append(items, o)
 		} else if g := c.s.groups[id]; g != nil && wantGroups && !c.lagging(g.created) {
-			items = append(items, c.s.directoryObject(id, nil))
+			items = append(items, c.s.directoryObject(id))
 		}
 	}
 	return jsonReply(http.StatusOK, map[string]any{"@odata.context": c.e.url + "/v1.0/$metadata#directoryObjects", "value": items})

@@ -65,7 +65,7 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request) {
 	if drop != "" {
 		panic(http.ErrAbortHandler) // closes the HTTP/1.1 connection or resets the HTTP/2 stream
 	}
-	writeReply(w, rep, x.requestID, x.clientRequestID, p.tenant.clockNow())
+	writeReplyAt(w, rep, x.requestID, x.clientRequestID, p.tenant.clockNow())
 }
 
 // finish writes a reply produced before the pipeline ran (401, unreadable body) and logs it.
@@ -74,7 +74,7 @@ func (e *Emulator) finish(w http.ResponseWriter, t *tenant, x *exchange, rep rep
 	if t != nil {
 		now = t.clockNow()
 	}
-	writeReply(w, rep, x.requestID, x.clientRequestID, now)
+	writeReplyAt(w, rep, x.requestID, x.clientRequestID, now)
 	e.record(t, x, rep.status, "", false)
 }
 

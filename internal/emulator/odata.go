@@ -110,9 +110,13 @@ func (r *reply) setRetryAfter(v *string) {
 	}
 }
 
-// render produces the status, headers and body bytes, filling innerError with this request's ids and
-// date (the tenant clock).
-func (r reply) render(requestID, clientRequestID string, date time.Time) (int, http.Header, []byte) {
+// render produces the status, headers and body bytes, filling innerError with this request's ids and the
+// real time; renderAt takes the date (a tenant clock).
+func (r reply) render(requestID, clientRequestID string) (int, http.Header, []byte) {
+	return r.renderAt(requestID, clientRequestID, time.Now())
+}
+
+func (r reply) renderAt(requestID, clientRequestID string, date time.Time) (int, http.Header, []byte) {
 	h := http.Header{}
 	for k, v := range r.header {
 		h[k] = v
@@ -158,10 +162,15 @@ func marshalJSON(v any) []byte {
 	return bytes.TrimRight(buf.Bytes(), "\n")
 }
 
-// writeReply renders rep for this request and writes it. date is the tenant clock: it goes into the
-// HTTP Date header (Graph sends one with every answer) and innerError.date.
-func writeReply(w http.ResponseWriter, rep reply, requestID, clientRequestID string, date time.Time) {
-	status, h, body := rep.render(requestID, clientRequestID, date)
+// writeReply renders rep for this request and writes it, dated by the real clock.
+func writeReply(w http.ResponseWriter, rep reply, requestID, clientRequestID string) {
+	writeReplyAt(w, rep, requestID, clientRequestID, time.Now())
+}
+
+// writeReplyAt is writeReply dated by date, the tenant clock on the Graph surface: it goes into the HTTP Date
+// header (Graph sends one with every answer) and innerError.date.
+func writeReplyAt(w http.ResponseWriter, rep reply, requestID, clientRequestID string, date time.Time) {
+	status, h, body := rep.renderAt(requestID, clientRequestID, date)
 	if rep.omitIDs {
 		w.Header().Del("request-id")
 		w.Header().Del("client-request-id")
