@@ -24,13 +24,14 @@ const (
 	roleGroupMemberReadWriteAll   = "GroupMember.ReadWrite.All"
 	roleDirectoryReadAll          = "Directory.Read.All"
 	roleDirectoryReadWriteAll     = "Directory.ReadWrite.All"
+	roleAuditLogReadAll           = signInActivityRole
 )
 
 // defaultAppRoles: every permission named in spec §8 plus what building a test directory needs.
 var defaultAppRoles = []string{
 	rolePolicyReadAuthMethod, rolePolicyReadWriteAuthMethod, rolePolicyReadAll,
 	roleUAMReadWriteAll, roleUAMReadAll, roleTAPReadWriteAll, roleTAPReadAll,
-	roleUserReadWriteAll, roleGroupReadWriteAll, roleGroupMemberReadAll, roleDirectoryReadAll,
+	roleUserReadWriteAll, roleGroupReadWriteAll, roleGroupMemberReadAll, roleDirectoryReadAll, roleAuditLogReadAll,
 }
 
 // Any one of the listed roles grants the operation.
@@ -49,7 +50,36 @@ var (
 	permMemberWrite     = []string{roleGroupMemberReadWriteAll, roleGroupReadWriteAll, roleDirectoryReadWriteAll}
 	permMembershipRead  = []string{roleGroupMemberReadAll, roleGroupMemberReadWriteAll, roleGroupReadAll, roleGroupReadWriteAll, roleUserReadAll, roleUserReadWriteAll, roleDirectoryReadAll, roleDirectoryReadWriteAll}
 	permDirectoryObject = []string{roleDirectoryReadAll, roleDirectoryReadWriteAll}
+
+	// The halves of the documented permission pairs. A ReadWrite role counts as its Read role.
+	permUserReadHalf        = []string{roleUserReadAll, roleUserReadWriteAll}
+	permGroupMemberReadHalf = []string{roleGroupMemberReadAll, roleGroupMemberReadWriteAll, roleGroupReadAll, roleGroupReadWriteAll}
+	permMemberUserHalf      = []string{roleUserReadWriteAll, roleDirectoryReadWriteAll}
+	permMemberGroupHalf     = []string{roleGroupReadWriteAll, roleDirectoryReadWriteAll}
 )
+
+// userCheckMemberGroupsPermitted: "User.Read.All and GroupMember.Read.All, User.Read.All and Group.Read.All,
+// ..., Directory.Read.All" (user-checkMemberGroups page): two permissions together, or Directory.*. With
+// settings.requirePermissionPairs off, any one membership-read role is enough (the emulator's old reading).
+func userCheckMemberGroupsPermitted(p *principal, s Settings) bool {
+	if !s.RequirePermissionPairs {
+		return p.hasAny(permMembershipRead)
+	}
+	return p.hasAny(permDirectoryObject) || (p.hasAny(permUserReadHalf) && p.hasAny(permGroupMemberReadHalf))
+}
+
+// memberTypePermitted is the second half of "GroupMember.ReadWrite.All and User.ReadWrite.All" (a user
+// member) or "... and Group.ReadWrite.All" (a group member) of POST /groups/{id}/members/$ref (group-post-members
+// page); the route itself checks the GroupMember half.
+func memberTypePermitted(p *principal, s Settings, isUser bool) bool {
+	if !s.RequirePermissionPairs {
+		return true
+	}
+	if isUser {
+		return p.hasAny(permMemberUserHalf)
+	}
+	return p.hasAny(permMemberGroupHalf)
+}
 
 // principal is the caller of a Graph request, from a verified access token.
 type principal struct {

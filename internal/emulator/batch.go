@@ -173,15 +173,24 @@ func batchBody(it batchItem) []byte {
 	return raw
 }
 
+// subResponse renders one sub-response. A body that is not JSON (a fault's HTML page) goes base64-encoded,
+// as $batch carries non-JSON bodies (spec §6.2).
 func (c *call) subResponse(id string, rep reply, x *exchange) map[string]any {
-	status, h, body := rep.render(x.requestID, x.clientRequestID)
-	headers := map[string]string{"request-id": x.requestID, "client-request-id": x.clientRequestID}
+	status, h, body := rep.renderAt(x.requestID, x.clientRequestID, c.t.clockNow())
+	headers := map[string]string{}
+	if !rep.omitIDs {
+		headers["request-id"], headers["client-request-id"] = x.requestID, x.clientRequestID
+	}
 	for k := range h {
 		headers[k] = h.Get(k)
 	}
 	out := map[string]any{"id": id, "status": status, "headers": headers}
-	if body != nil {
+	switch {
+	case body == nil:
+	case json.Valid(body):
 		out["body"] = json.RawMessage(body)
+	default:
+		out["body"] = base64.StdEncoding.EncodeToString(body)
 	}
 	return out
 }

@@ -71,3 +71,10 @@ func parseLongDuration(v string) (time.Duration, error) {
 	}
 	return time.ParseDuration(v)
 }
+
+// clockNow reads the tenant clock under the tenant lock.
+func (t *tenant) clockNow() time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.s.now()
+}

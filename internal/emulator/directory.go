@@ -26,6 +26,8 @@ type user struct {
 	accountEnabled bool
 	created        time.Time // tenant clock
 	seq            int64
+	extra          map[string]any // documented writable properties stored as given (userprops.go)
+	signInActivity map[string]any // set by the sign-in simulation; nil until the first attempt
 
 	tap             *tapMethod
 	methods         []*authMethod
@@ -44,25 +46,11 @@ type group struct {
 	seq             int64
 }
 
-// The properties Graph returns for users without $select.
-var userDefaultSelect = []string{"businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
-	"officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"}
-
 func nullable(s string) any {
 	if s == "" {
 		return nil
 	}
 	return s
-}
-
-func (u *user) properties() map[string]any {
-	return map[string]any{
-		"id": u.id, "displayName": u.displayName, "userPrincipalName": u.upn, "mail": nullable(u.mail),
-		"mailNickname": u.mailNickname, "givenName": nullable(u.givenName), "surname": nullable(u.surname),
-		"userType": u.userType, "creationType": nullable(u.creationType), "accountEnabled": u.accountEnabled,
-		"createdDateTime": graphTime(u.created), "businessPhones": []string{}, "jobTitle": nil, "mobilePhone": nil,
-		"officeLocation": nil, "preferredLanguage": nil,
-	}
 }
 
 func (g *group) properties() map[string]any {
@@ -81,6 +69,11 @@ var (
 	userPropertyNames  = (&user{}).properties()
 	groupPropertyNames = (&group{}).properties()
 )
+
+// selectError is Graph's answer to $select of a property the type does not have.
+func selectError(prop, typeName string) reply {
+	return badRequest(svcGraph, fmt.Sprintf("Parsing OData Select and Expand failed: Could not find a property named '%s' on type 'microsoft.graph.%s'.", prop, typeName))
+}
 
 func groupDefaultSelect() []string {
 	out := make([]string, 0, len(groupPropertyNames))
@@ -192,7 +185,7 @@ func (c *call) selection(known map[string]any, typeName string) ([]string, *repl
 			}
 		}
 		if name == "" {
-			rep := badRequest(svcGraph, fmt.Sprintf("Could not find a property named '%s' on type 'microsoft.graph.%s'.", f, typeName))
+			rep := selectError(f, typeName)
 			return nil, &rep
 		}
 		out = append(out, name)
@@ -304,8 +297,41 @@ func (s *tenantState) sortedUsers() []*user {
 	return out
 }
 
-func (c *call) listUsers() reply {
+// userSelection is selection for users plus the signInActivity permission rule: "To read the
+// signInActivity property ... the app must be granted AuditLog.Read.All" (user resource); without it Graph
+// answers 403 Authentication_MSGraphPermissionMissing.
+func (c *call) userSelection() ([]string, *reply) {
 	sel, rep := c.selection(userPropertyNames, "user")
+	if rep != nil {
+		return nil, rep
+	}
+	if rep := c.checkSignInActivity(sel); rep != nil {
+		return nil, rep
+	}
+	return sel, nil
+}
+
+func (c *call) checkSignInActivity(sel []string) *reply {
+	for _, f := range sel {
+		if f == "signInActivity" && !c.p.roles[signInActivityRole] {
+			r := svcError(svcDirectory, http.StatusForbidden, "Authentication_MSGraphPermissionMissing",
+				"Calling principal does not have required MSGraph permissions "+signInActivityRole)
+			return &r
+		}
+	}
+	return nil
+}
+
+// selectContext is the @odata.context of a (possibly $select-ed) entity set: users, or users(id,mail).
+func selectContext(set string, sel []string) string {
+	if sel == nil {
+		return set
+	}
+	return set + "(" + strings.Join(sel, ",") + ")"
+}
+
+func (c *call) listUsers() reply {
+	sel, rep := c.userSelection()
 	if rep != nil {
 		return *rep
 	}
@@ -313,16 +339,17 @@ func (c *call) listUsers() reply {
 	if rep != nil {
 		return *rep
 	}
-	if sel == nil {
-		sel = userDefaultSelect
+	fields := sel
+	if fields == nil {
+		fields = userDefaultSelect
 	}
 	var items []map[string]any
 	for _, u := range c.s.sortedUsers() {
 		if props := u.properties(); keep(props) {
-			items = append(items, project(props, sel))
+			items = append(items, project(props, fields))
 		}
 	}
-	return c.page("users", nonNil(items))
+	return c.page(selectContext("users", sel), nonNil(items))
 }
 
 func nonNil(items []map[string]any) []map[string]any {
@@ -332,35 +359,46 @@ func nonNil(items []map[string]any) []map[string]any {
 	return items
 }
 
+// getUser returns the default property set, or exactly the $select-ed properties (no id unless selected,
+// as in the user-get page's $select example).
 func (c *call) getUser() reply {
 	u, rep := c.addressUser(c.params[0])
 	if rep != nil {
 		return *rep
 	}
-	sel, rep := c.selection(userPropertyNames, "user")
+	sel, rep := c.userSelection()
 	if rep != nil {
 		return *rep
 	}
-	if sel == nil {
-		sel = userDefaultSelect
+	fields := sel
+	if fields == nil {
+		fields = userDefaultSelect
 	}
-	body := project(u.properties(), sel)
-	body["@odata.context"] = c.e.url + "/v1.0/$metadata#users/$entity"
+	body := project(u.properties(), fields)
+	body["@odata.context"] = c.e.url + "/v1.0/$metadata#" + selectContext("users", sel) + "/$entity"
 	return jsonReply(http.StatusOK, body)
 }
 
+// invalidUserValue is the directory's message for a value of the wrong shape, with the details Graph adds.
 func invalidUserValue(prop string) reply {
-	return badRequest(svcDirectory, fmt.Sprintf("Invalid value specified for property '%s' of resource 'User'.", prop))
+	msg := fmt.Sprintf("Invalid value specified for property '%s' of resource 'User'.", prop)
+	rep := badRequest(svcDirectory, msg)
+	rep.addDetail("InvalidValue", msg, prop)
+	return rep
 }
 
-// createUser accepts Graph's user body. passwordProfile is accepted and dropped unread: the emulator keeps
-// no passwords. creationType is accepted (real Graph sets it on invitation) so tests can create external guests.
-func (c *call) createUser() reply {
-	o, err := parseObject(c.body)
-	if err != nil {
-		return badRequest(svcDirectory, invalidJSONMessage)
-	}
-	u := &user{userType: "Member", accountEnabled: true}
+func requiredValue(prop string) reply {
+	return badRequest(svcDirectory, fmt.Sprintf(requiredValueMessage, prop))
+}
+
+// userRequiredOnCreate are the properties the create-user page says a user needs, in its order
+// (onPremisesImmutableId only for federated domains, which the emulator does not have).
+var userRequiredOnCreate = []string{"accountEnabled", "displayName", "mailNickname", "passwordProfile", "userPrincipalName"}
+
+// decodeUserBody applies a POST or PATCH body to u. passwordProfile is accepted and dropped unread: the
+// emulator keeps no passwords. creationType is accepted (real Graph sets it on invitation) so tests can
+// create external guests.
+func decodeUserBody(o jsonObject, u *user) *reply {
 	for _, f := range []struct {
 		key string
 		dst *string
@@ -368,19 +406,24 @@ func (c *call) createUser() reply {
 		{"mail", &u.mail}, {"givenName", &u.givenName}, {"surname", &u.surname}, {"userType", &u.userType},
 		{"creationType", &u.creationType}} {
 		if _, err := o.decode(f.key, f.dst); err != nil {
-			return invalidUserValue(f.key)
+			rep := invalidUserValue(f.key)
+			return &rep
 		}
 	}
 	if _, err := o.decode("accountEnabled", &u.accountEnabled); err != nil {
-		return invalidUserValue("accountEnabled")
+		rep := invalidUserValue("accountEnabled")
+		return &rep
 	}
-	u.displayName = strings.TrimSpace(u.displayName)
-	if u.displayName == "" {
-		return invalidUserValue("displayName")
+	if o.present("passwordProfile") {
+		var profile map[string]any
+		if err := json.Unmarshal(o["passwordProfile"], &profile); err != nil {
+			rep := invalidUserValue("passwordProfile")
+			return &rep
+		}
 	}
-	local, domain, ok := strings.Cut(u.upn, "@")
-	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") {
-		return invalidUserValue("userPrincipalName")
+	if err := u.storeWritable(o); err != nil {
+		rep := invalidUserValue(err.Error())
+		return &rep
 	}
 	switch strings.ToLower(u.userType) {
 	case "member":
@@ -388,13 +431,63 @@ func (c *call) createUser() reply {
 	case "guest":
 		u.userType = "Guest"
 	default:
-		return invalidUserValue("userType")
+		rep := invalidUserValue("userType")
+		return &rep
+	}
+	return nil
+}
+
+// checkUserUPN applies the UPN rules and uniqueness; self is the user being updated (nil on create).
+func (c *call) checkUserUPN(upn string, self *user) *reply {
+	settings := c.s.settings
+	if msg := checkUPN(upn, settings.ValidateUserPrincipalName, settings.AllowDollarInUserPrincipalName); msg != "" {
+		rep := badRequest(svcDirectory, msg)
+		return &rep
+	}
+	if other := c.s.usersByUPN[strings.ToLower(upn)]; other != nil && other != self {
+		rep := badRequest(svcDirectory, upnConflictMessage)
+		rep.addDetail("ObjectConflict", "", "userPrincipalName")
+		return &rep
+	}
+	return nil
+}
+
+// createUser: POST /users. The five documented required properties are checked first (settings
+// requireUserCreateProperties), then the UPN rules (validateUserPrincipalName).
+func (c *call) createUser() reply {
+	o, err := parseObject(c.body)
+	if err != nil {
+		return badRequest(svcDirectory, invalidJSONMessage)
+	}
+	u := &user{userType: "Member", accountEnabled: true}
+	if rep := decodeUserBody(o, u); rep != nil {
+		return *rep
+	}
+	u.displayName = strings.TrimSpace(u.displayName)
+	if c.s.settings.RequireUserCreateProperties {
+		for _, prop := range userRequiredOnCreate {
+			empty := !o.present(prop)
+			switch prop {
+			case "displayName":
+				empty = u.displayName == ""
+			case "mailNickname":
+				empty = u.mailNickname == ""
+			case "userPrincipalName":
+				empty = u.upn == ""
+			}
+			if empty {
+				return requiredValue(prop)
+			}
+		}
+	}
+	if u.displayName == "" {
+		return invalidUserValue("displayName")
+	}
+	if rep := c.checkUserUPN(u.upn, nil); rep != nil {
+		return *rep
 	}
 	if u.mailNickname == "" {
-		u.mailNickname = local
-	}
-	if c.s.usersByUPN[strings.ToLower(u.upn)] != nil {
-		return badRequest(svcDirectory, "Another object with the same value for property userPrincipalName already exists.")
+		u.mailNickname, _, _ = strings.Cut(u.upn, "@")
 	}
 	c.s.seq++
 	u.id, u.seq, u.created = newGUID(), c.s.seq, c.now
@@ -406,6 +499,43 @@ func (c *call) createUser() reply {
 	rep := jsonReply(http.StatusCreated, body)
 	rep.setHeader("Location", c.e.url+"/v1.0/users/"+u.id)
 	return rep
+}
+
+// updateUser: PATCH /users/{id}, 204. displayName "cannot be cleared during updates" (user resource); a new
+// userPrincipalName follows the create rules.
+func (c *call) updateUser() reply {
+	u, rep := c.addressUser(c.params[0])
+	if rep != nil {
+		return *rep
+	}
+	o, err := parseObject(c.body)
+	if err != nil {
+		return badRequest(svcDirectory, invalidJSONMessage)
+	}
+	next := *u
+	next.extra = make(map[string]any, len(u.extra))
+	for k, v := range u.extra {
+		next.extra[k] = v
+	}
+	if rep := decodeUserBody(o, &next); rep != nil {
+		return *rep
+	}
+	next.displayName = strings.TrimSpace(next.displayName)
+	if next.displayName == "" {
+		return invalidUserValue("displayName")
+	}
+	if next.mailNickname == "" {
+		return invalidUserValue("mailNickname")
+	}
+	if next.upn != u.upn {
+		if rep := c.checkUserUPN(next.upn, u); rep != nil {
+			return *rep
+		}
+	}
+	delete(c.s.usersByUPN, strings.ToLower(u.upn))
+	*u = next
+	c.s.usersByUPN[strings.ToLower(u.upn)] = u
+	return noContent()
 }
 
 func (c *call) deleteUser() reply {
@@ -569,6 +699,9 @@ func (c *call) addMember() reply {
 	} else {
 		id = mg.id
 	}
+	if !memberTypePermitted(c.p, c.s.settings, mu != nil) {
+		return forbidden(svcDirectory)
+	}
 	if id == g.id {
 		return badRequest(svcDirectory, "A group cannot be a member of itself.")
 	}
@@ -600,19 +733,52 @@ func (c *call) removeMember() reply {
 	return noContent()
 }
 
-// directoryObject renders a user or group for a directoryObject collection.
-func (s *tenantState) directoryObject(id string) map[string]any {
-	if u := s.users[id]; u != nil {
-		o := project(u.properties(), userDefaultSelect)
+// directoryObject renders a user or group for a directoryObject collection with its default property set
+// and @odata.type; nil when id is neither.
+func (s *tenantState) directoryObject(id string) map[string]any { return s.selectedObject(id, nil) }
+
+// selectedObject is directoryObject with the $select-ed properties the object has (sel nil: the default set).
+func (s *tenantState) selectedObject(id string, sel []string) map[string]any {
+	var o map[string]any
+	switch u, g := s.users[id], s.groups[id]; {
+	case u != nil:
+		o = project(u.properties(), firstNonNil(sel, userDefaultSelect))
 		o["@odata.type"] = "#microsoft.graph.user"
-		return o
-	}
-	if g := s.groups[id]; g != nil {
-		o := g.properties()
+	case g != nil:
+		props := g.properties()
+		o = props
+		if sel != nil {
+			o = project(props, sel)
+		}
 		o["@odata.type"] = "#microsoft.graph.group"
-		return o
 	}
-	return nil
+	return o
+}
+
+func firstNonNil(a, b []string) []string {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// objectSelection parses $select on a directoryObject collection: a property of users or of groups.
+func (c *call) objectSelection() ([]string, *reply) {
+	known := make(map[string]any, len(userPropertyNames)+len(groupPropertyNames))
+	for k, v := range userPropertyNames {
+		known[k] = v
+	}
+	for k, v := range groupPropertyNames {
+		known[k] = v
+	}
+	sel, rep := c.selection(known, "directoryObject")
+	if rep != nil {
+		return nil, rep
+	}
+	if rep := c.checkSignInActivity(sel); rep != nil {
+		return nil, rep
+	}
+	return sel, nil
 }
 
 func (s *tenantState) seqOf(id string) int64 {
@@ -626,6 +792,10 @@ func (s *tenantState) seqOf(id string) int64 {
 }
 
 func (c *call) objectCollection(ids map[string]bool) reply {
+	sel, rep := c.objectSelection()
+	if rep != nil {
+		return *rep
+	}
 	list := make([]string, 0, len(ids))
 	for id := range ids {
 		list = append(list, id)
@@ -633,11 +803,11 @@ func (c *call) objectCollection(ids map[string]bool) reply {
 	sort.Slice(list, func(i, j int) bool { return c.s.seqOf(list[i]) < c.s.seqOf(list[j]) })
 	items := make([]map[string]any, 0, len(list))
 	for _, id := range list {
-		if o := c.s.directoryObject(id); o != nil {
+		if o := c.s.selectedObject(id, sel); o != nil {
 			items = append(items, o)
 		}
 	}
-	return c.page("directoryObjects", items)
+	return c.page(selectContext("directoryObjects", sel), items)
 }
 
 // walk follows edges breadth-first from id, visiting each object once (membership graphs may have cycles).
@@ -739,11 +909,19 @@ func (c *call) getByIds() reply {
 			wantGroups = true
 		}
 	}
+	// "The directory objects returned are the full objects containing all their properties" (getByIds page);
+	// settings.getByIdsRepresentation "default" gives the default property sets instead.
+	full := c.s.settings.GetByIdsRepresentation == "full"
 	items := []map[string]any{}
 	for _, id := range req.IDs {
 		id = strings.ToLower(id)
 		if u := c.s.users[id]; u != nil && wantUsers && !c.lagging(u.created) {
-			items = append(items, c.s.directoryObject(id))
+			o := c.s.directoryObject(id)
+			if full {
+				o = u.fullObject()
+				o["@odata.type"] = "#microsoft.graph.user"
+			}
+			items = append(items, o)
 		} else if g := c.s.groups[id]; g != nil && wantGroups && !c.lagging(g.created) {
 			items = append(items, c.s.directoryObject(id))
 		}

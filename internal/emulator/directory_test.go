@@ -14,7 +14,7 @@ func TestUsers(t *testing.T) {
 	if alice.UserType != "Member" || alice.CreationType != nil || !alice.AccountEnabled {
 		t.Fatalf("member defaults: %+v", alice)
 	}
-	r := f.call("POST", "/users", map[string]any{"displayName": "Dup", "userPrincipalName": strings.ToUpper(alice.UserPrincipalName)})
+	r := f.call("POST", "/users", userBody("Dup", strings.ToUpper(alice.UserPrincipalName)))
 	expectStatus(t, r, 400)
 	if code, msg, _ := r.odataError(t); code != "Request_BadRequest" || !strings.Contains(msg, "userPrincipalName already exists") {
 		t.Fatalf("duplicate: %s %s", code, msg)

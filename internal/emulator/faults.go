@@ -26,6 +26,15 @@ type fault struct {
 	Probability float64 `json:"probability,omitempty"`
 	LatencyMs   int     `json:"latencyMs,omitempty"`
 	Drop        string  `json:"drop,omitempty"` // "before" or "after"
+	// FailAfter lets the request be processed (the write happens) and then answers status (default 500)
+	// instead of the real answer.
+	FailAfter bool `json:"failAfter,omitempty"`
+	// Body is sent verbatim instead of the JSON error, with ContentType (default text/html); ContentType
+	// alone sends a generic page, as a proxy or gateway in front of Graph would.
+	Body        string `json:"body,omitempty"`
+	ContentType string `json:"contentType,omitempty"`
+	// OmitRequestID drops the request-id and client-request-id headers (token side: x-ms-request-id too).
+	OmitRequestID bool `json:"omitRequestId,omitempty"`
 
 	Hits int `json:"hits"` // times applied
 	Seen int `json:"seen"` // matching requests, applied or not
@@ -42,7 +51,14 @@ type faultDecision struct {
 	message    string
 	retryAfter *string
 	drop       string
+	failAfter  bool
+	body       string
+	ctype      string
+	omitIDs    bool
 }
+
+// failsBefore reports whether the decision answers with the fault's status before running the handler.
+func (d faultDecision) failsBefore() bool { return d.status != 0 && d.drop == "" && !d.failAfter }
 
 func parseFault(body []byte) (*fault, error) {
 	f := &fault{}
@@ -69,8 +85,18 @@ func parseFault(body []byte) (*fault, error) {
 		return nil, errors.New("fault probability must be between 0 and 1 (0 means always)")
 	case f.Count < 0 || f.Skip < 0 || f.LatencyMs < 0:
 		return nil, errors.New("fault count, skip and latencyMs must not be negative")
-	case f.Status == 0 && f.Drop == "" && f.LatencyMs == 0:
-		return nil, errors.New("fault does nothing: give status, drop or latencyMs")
+	case f.FailAfter && f.Drop != "":
+		return nil, errors.New("fault failAfter and drop exclude each other")
+	case (f.Body != "" || f.ContentType != "" || f.OmitRequestID) && f.Status == 0 && !f.FailAfter:
+		return nil, errors.New("fault body, contentType and omitRequestId need a status")
+	case f.Status == 0 && f.Drop == "" && f.LatencyMs == 0 && !f.FailAfter:
+		return nil, errors.New("fault does nothing: give status, drop, failAfter or latencyMs")
+	}
+	if f.FailAfter && f.Status == 0 {
+		f.Status = http.StatusInternalServerError
+	}
+	if (f.Body != "") && f.ContentType == "" {
+		f.ContentType = "text/html; charset=utf-8"
 	}
 	if f.RetryAfter == nil && f.Status == http.StatusTooManyRequests {
 		one := "1" // real throttling always says when to retry; keep client retries fast
@@ -100,13 +126,39 @@ func (s *tenantState) decideFault(method, path string) faultDecision {
 		}
 		f.Hits++
 		return faultDecision{id: f.ID, latency: time.Duration(f.LatencyMs) * time.Millisecond, status: f.Status,
-			code: f.ErrorCode, message: f.Message, retryAfter: f.RetryAfter, drop: f.Drop}
+			code: f.ErrorCode, message: f.Message, retryAfter: f.RetryAfter, drop: f.Drop, failAfter: f.FailAfter,
+			body: f.Body, ctype: f.ContentType, omitIDs: f.OmitRequestID}
 	}
 	return faultDecision{}
 }
 
-// graphReply builds the OData error for an injected status.
+// rawPage is the body of a fault with a content type of its own: the given body, or a gateway's page.
+func (d faultDecision) rawPage() (rawBody, bool) {
+	if d.ctype == "" {
+		return rawBody{}, false
+	}
+	data := d.body
+	if data == "" {
+		title := fmt.Sprintf("%d %s", d.status, http.StatusText(d.status))
+		data = "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
+			"</h1></center>\r\n</body>\r\n</html>\r\n"
+	}
+	return rawBody{contentType: d.ctype, data: []byte(data)}, true
+}
+
+// graphReply builds the answer for an injected status: the OData error, or the fault's own page.
 func (d faultDecision) graphReply() reply {
+	if page, ok := d.rawPage(); ok {
+		rep := reply{status: d.status, body: page, omitIDs: d.omitIDs}
+		rep.setRetryAfter(d.retryAfter)
+		return rep
+	}
+	rep := d.odataReply()
+	rep.omitIDs = d.omitIDs
+	return rep
+}
+
+func (d faultDecision) odataReply() reply {
 	code, msg := d.code, d.message
 	if d.status == http.StatusTooManyRequests && code == "" {
 		// The documented throttling body (spec §6.1), including its own innerError fields.

@@ -215,7 +215,7 @@ func TestReplicationLag(t *testing.T) {
 	f.enableTAP()
 	f.settings(control.Settings{"replicationLagSeconds": 30})
 	// CreateUser reads the user back, which the lag would refuse: create it with a bare POST.
-	created := f.call("POST", "/users", map[string]any{"displayName": "Lagging", "userPrincipalName": "lagging@" + f.creds.Domain})
+	created := f.call("POST", "/users", userBody("Lagging", "lagging@"+f.creds.Domain))
 	expectStatus(t, created, 201)
 	u := control.User{ID: asString(created.json(t)["id"]), UserPrincipalName: "lagging@" + f.creds.Domain}
 	g, err := f.graph.CreateGroup(f.ctx, "Lagging group")

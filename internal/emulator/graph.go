@@ -65,22 +65,26 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request) {
 	if drop != "" {
 		panic(http.ErrAbortHandler) // closes the HTTP/1.1 connection or resets the HTTP/2 stream
 	}
-	writeReply(w, rep, x.requestID, x.clientRequestID)
+	writeReplyAt(w, rep, x.requestID, x.clientRequestID, p.tenant.clockNow())
 }
 
 // finish writes a reply produced before the pipeline ran (401, unreadable body) and logs it.
 func (e *Emulator) finish(w http.ResponseWriter, t *tenant, x *exchange, rep reply) {
-	writeReply(w, rep, x.requestID, x.clientRequestID)
+	now := time.Now()
+	if t != nil {
+		now = t.clockNow()
+	}
+	writeReplyAt(w, rep, x.requestID, x.clientRequestID, now)
 	e.record(t, x, rep.status, "", false)
 }
 
 // routeTemplate names the route of a request for the log, whatever the outcome.
 func routeTemplate(gr graphRequest) string {
-	segs, err := splitSegments(gr.escapedPath)
+	segs, err := parseGraphPath(gr.escapedPath)
 	if err != nil {
 		return gr.method + " /v1.0/(invalid)"
 	}
-	rt, _, pathRoute := matchRoute(gr.method, segs)
+	rt, _, pathRoute := matchRoute(gr.method, segs.values())
 	return templateFor(gr.method, rt, pathRoute)
 }
 
@@ -98,18 +102,19 @@ func templateFor(method string, rt, pathRoute *route) string {
 // "after" when a fault wants the connection aborted; the caller must then not answer.
 func (e *Emulator) runGraph(ctx context.Context, p *principal, gr graphRequest, x *exchange) (rep reply, drop string) {
 	t := p.tenant
-	segs, err := splitSegments(gr.escapedPath)
+	segs, err := parseGraphPath(gr.escapedPath)
 	if err != nil {
 		rep = badRequest(svcGraph, "The request URI is not valid.")
 		e.record(t, x, rep.status, "", false)
 		return rep, ""
 	}
-	rt, params, pathRoute := matchRoute(gr.method, segs)
+	rt, params, pathRoute := matchRoute(gr.method, segs.values())
 	x.route = templateFor(gr.method, rt, pathRoute)
 	x.write = gr.method != http.MethodGet && gr.method != http.MethodHead && (rt == nil || !rt.readOnly)
 
 	t.mu.Lock()
 	dec := t.s.decideFault(gr.method, x.path)
+	settings := t.s.settings
 	t.mu.Unlock()
 	e.wait(ctx, dec.latency)
 
@@ -117,18 +122,20 @@ func (e *Emulator) runGraph(ctx context.Context, p *principal, gr graphRequest, 
 	case dec.drop == "before":
 		e.record(t, x, 0, dec.id, true)
 		return reply{}, "before"
-	case dec.status != 0 && dec.drop != "after":
+	case dec.failsBefore():
 		rep = dec.graphReply()
 		e.record(t, x, rep.status, dec.id, false)
 		return rep, ""
 	}
 
 	switch {
+	case segs.dollarUPN(settings.DollarUserPath) != "":
+		rep = collectionSegmentError(segs.dollarUPN(settings.DollarUserPath))
 	case rt == nil && pathRoute != nil:
 		rep = methodNotAllowed(pathRoute.svc)
 	case rt == nil:
-		rep = badRequest(svcGraph, "Resource not found for the segment '"+unknownSegment(segs)+"'.")
-	case len(rt.perms) > 0 && !p.hasAny(rt.perms):
+		rep = badRequest(svcGraph, "Resource not found for the segment '"+unknownSegment(segs.values())+"'.")
+	case !rt.permitted(p, settings):
 		rep = forbidden(rt.svc)
 	default:
 		c := &call{e: e, t: t, p: p, rt: rt, ctx: ctx, x: x, params: params, path: x.path, query: gr.query, body: gr.body}
@@ -146,9 +153,13 @@ func (e *Emulator) runGraph(ctx context.Context, p *principal, gr graphRequest, 
 			return reply{}, c.abort
 		}
 	}
-	if dec.drop == "after" {
+	switch {
+	case dec.drop == "after":
 		e.record(t, x, rep.status, dec.id, true)
 		return reply{}, "after"
+	case dec.failAfter:
+		// The request was processed; the client gets the fault instead of the real answer.
+		rep = dec.graphReply()
 	}
 	e.record(t, x, rep.status, dec.id, false)
 	return rep, ""

@@ -152,7 +152,7 @@ func TestRequestBodies(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	upn := "gz@" + f.creds.Domain
-	r := f.callWith("POST", "/users", gzipped(t, `{"displayName":"Gz","userPrincipalName":"`+upn+`"}`), map[string]string{"Content-Encoding": "gzip"})
+	r := f.callWith("POST", "/users", gzipped(t, userJSON("Gz", upn)), map[string]string{"Content-Encoding": "gzip"})
 	expectStatus(t, r, 201)
 
 	r = f.callWith("POST", "/users", []byte(`{"displayName":"X","userPrincipalName":"x@y"}`), map[string]string{"Content-Encoding": "br"})

@@ -262,6 +262,19 @@ func (f *fixture) createTAP(user string, body map[string]any) map[string]any {
 	return r.json(f.t)
 }
 
+// userBody is a POST /users body with every property Graph requires.
+func userBody(displayName, upn string) map[string]any {
+	nick, _, _ := strings.Cut(upn, "@")
+	return map[string]any{"accountEnabled": true, "displayName": displayName, "userPrincipalName": upn,
+		"mailNickname": nick, "passwordProfile": map[string]any{"password": "Emu-Passw0rd!"}}
+}
+
+// userJSON is userBody as JSON text.
+func userJSON(displayName, upn string) string {
+	b, _ := json.Marshal(userBody(displayName, upn))
+	return string(b)
+}
+
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // Checked conversions of decoded JSON: a wrong shape yields the zero value, which the assertions then catch.

@@ -197,11 +197,8 @@ func (c *call) deleteMethod(k *methodKind) reply {
 		return badRequest(svcAuthMethods, "The mobile phone method cannot be deleted while an alternateMobile phone method is registered. Delete the alternateMobile phone method first.")
 	}
 	if m.id == u.defaultMethodID {
-		switch {
-		case settings.DefaultMethodDelete == "blockAlways":
-			return badRequest(svcAuthMethods, "The default authentication method cannot be deleted. Change the user's default method first.")
-		case settings.DefaultMethodDelete == "blockWhileOthers" && otherMFAMethods(u, m) > 0:
-			return badRequest(svcAuthMethods, "The default authentication method cannot be deleted while the user has other authentication methods registered. Change the user's default method first.")
+		if rep := defaultMethodDeleteRule(settings, u, m); rep != nil {
+			return *rep
 		}
 		u.defaultMethodID = ""
 	}
@@ -212,6 +209,36 @@ func (c *call) deleteMethod(k *methodKind) reply {
 		}
 	}
 	return noContent()
+}
+
+// Observed messages for a refused delete of the default method (README "Emulator choices").
+const (
+	defaultMethodMessage        = "The requested authentication method id of [%s] matches the user's current default authentication method, and cannot be deleted until the default authentication method is changed"
+	defaultWithOthersMessage    = "Cannot delete default method with other methods configured. Please change default method before deletion."
+	defaultMethodDeleteAlways   = "blockAlways"
+	defaultMethodDeleteOthers   = "blockWhileOthers"
+	defaultMethodScopeAnyKind   = "any"
+	defaultMethodScopePhoneOnly = "phone"
+)
+
+// defaultMethodDeleteRule applies "if the phone number is the user's default MFA method, it can't be deleted"
+// (phoneAuthenticationMethod delete page) to m, the user's default method. settings.defaultMethodDelete picks
+// the reading (blockAlways: the documented rule; blockWhileOthers: the 2021 observation; allow) and
+// settings.defaultMethodDeleteScope whether it covers phones only (where it is documented) or every kind.
+func defaultMethodDeleteRule(settings Settings, u *user, m *authMethod) *reply {
+	if settings.DefaultMethodDeleteScope == defaultMethodScopePhoneOnly && m.kind.name != "phone" {
+		return nil
+	}
+	var rep reply
+	switch {
+	case settings.DefaultMethodDelete == defaultMethodDeleteAlways:
+		rep = badRequest(svcAuthMethods, fmt.Sprintf(defaultMethodMessage, m.id))
+	case settings.DefaultMethodDelete == defaultMethodDeleteOthers && otherMFAMethods(u, m) > 0:
+		rep = badRequest(svcAuthMethods, defaultWithOthersMessage)
+	default:
+		return nil
+	}
+	return &rep
 }
 
 // otherMFAMethods counts the user's methods other than m that can serve as a second factor. The spec

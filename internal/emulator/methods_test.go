@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/entra-tap/terraform-provider-entra/internal/emulator/control"
@@ -119,6 +120,7 @@ func TestMethodDeleteRules(t *testing.T) {
 		target   func(f *fixture, user string) string // path to DELETE
 		status   int
 		code     string
+		message  string // a part of error.message
 	}{
 		{name: "password cannot be deleted (405 default)",
 			target: func(f *fixture, u string) string { return methodsPath(u, "passwordMethods") + "/" + passwordID },
@@ -146,7 +148,21 @@ func TestMethodDeleteRules(t *testing.T) {
 			},
 			target: func(f *fixture, u string) string { return methodsPath(u, "phoneMethods") + "/" + officeID },
 			status: 204},
-		{name: "default method while others remain",
+		// The documented rule: a phone that is the default MFA method cannot be deleted, even as the last method.
+		{name: "default phone while others remain",
+			setup: func(f *fixture, u string) {
+				f.seed(u, control.Method{"type": "phone", "phoneNumber": "+1 5550001", "phoneType": "mobile", "isDefault": true})
+				f.seed(u, control.Method{"type": "fido2"})
+			},
+			target: func(f *fixture, u string) string { return methodsPath(u, "phoneMethods") + "/" + mobileID },
+			status: 400, code: "badRequest", message: "[" + mobileID + "] matches the user's current default authentication method"},
+		{name: "default phone as the last method",
+			setup: func(f *fixture, u string) {
+				f.seed(u, control.Method{"type": "phone", "phoneNumber": "+1 5550001", "phoneType": "mobile", "isDefault": true})
+			},
+			target: func(f *fixture, u string) string { return methodsPath(u, "phoneMethods") + "/" + mobileID },
+			status: 400, code: "badRequest", message: "cannot be deleted until the default authentication method is changed"},
+		{name: "default Authenticator: the rule is documented for phones only",
 			setup: func(f *fixture, u string) {
 				f.seed(u, control.Method{"type": "microsoftAuthenticator", "isDefault": true, "id": "aaaaaaaa-0000-4000-8000-000000000001"})
 				f.seed(u, control.Method{"type": "fido2"})
@@ -154,23 +170,29 @@ func TestMethodDeleteRules(t *testing.T) {
 			target: func(f *fixture, u string) string {
 				return methodsPath(u, "microsoftAuthenticatorMethods") + "/aaaaaaaa-0000-4000-8000-000000000001"
 			},
-			status: 400, code: "badRequest"},
-		{name: "default method as the last one",
-			setup: func(f *fixture, u string) {
-				f.seed(u, control.Method{"type": "microsoftAuthenticator", "isDefault": true, "id": "aaaaaaaa-0000-4000-8000-000000000001"})
-			},
-			target: func(f *fixture, u string) string {
-				return methodsPath(u, "microsoftAuthenticatorMethods") + "/aaaaaaaa-0000-4000-8000-000000000001"
-			},
 			status: 204},
-		{name: "default method, blockAlways", settings: control.Settings{"defaultMethodDelete": "blockAlways"},
+		{name: "default Authenticator, scope any", settings: control.Settings{"defaultMethodDeleteScope": "any"},
 			setup: func(f *fixture, u string) {
 				f.seed(u, control.Method{"type": "microsoftAuthenticator", "isDefault": true, "id": "aaaaaaaa-0000-4000-8000-000000000001"})
 			},
 			target: func(f *fixture, u string) string {
 				return methodsPath(u, "microsoftAuthenticatorMethods") + "/aaaaaaaa-0000-4000-8000-000000000001"
 			},
-			status: 400, code: "badRequest"},
+			status: 400, code: "badRequest", message: "matches the user's current default authentication method"},
+		{name: "blockWhileOthers: default phone while others remain", settings: control.Settings{"defaultMethodDelete": "blockWhileOthers"},
+			setup: func(f *fixture, u string) {
+				f.seed(u, control.Method{"type": "phone", "phoneNumber": "+1 5550001", "phoneType": "mobile", "isDefault": true})
+				f.seed(u, control.Method{"type": "fido2"})
+			},
+			target: func(f *fixture, u string) string { return methodsPath(u, "phoneMethods") + "/" + mobileID },
+			status: 400, code: "badRequest", message: "Cannot delete default method with other methods configured. Please change default method before deletion."},
+		{name: "blockWhileOthers: default phone as the last method (email does not count)", settings: control.Settings{"defaultMethodDelete": "blockWhileOthers"},
+			setup: func(f *fixture, u string) {
+				f.seed(u, control.Method{"type": "phone", "phoneNumber": "+1 5550001", "phoneType": "mobile", "isDefault": true})
+				f.seed(u, control.Method{"type": "email", "emailAddress": "x@example.com"})
+			},
+			target: func(f *fixture, u string) string { return methodsPath(u, "phoneMethods") + "/" + mobileID },
+			status: 204},
 		{name: "default method, allow", settings: control.Settings{"defaultMethodDelete": "allow"},
 			setup: func(f *fixture, u string) {
 				f.seed(u, control.Method{"type": "phone", "phoneNumber": "+1 5550001", "phoneType": "mobile", "isDefault": true})
@@ -198,8 +220,12 @@ func TestMethodDeleteRules(t *testing.T) {
 			r := f.call("DELETE", tc.target(f, u.ID), nil)
 			expectStatus(t, r, tc.status)
 			if tc.code != "" {
-				if code, _, _ := r.odataError(t); code != tc.code {
-					t.Fatalf("code %s, want %s", code, tc.code)
+				code, msg, inner := r.odataError(t)
+				if code != tc.code || !strings.Contains(msg, tc.message) {
+					t.Fatalf("code %s message %q, want %s with %q", code, msg, tc.code, tc.message)
+				}
+				if inner["message"] != msg {
+					t.Errorf("the authentication-methods service repeats the message in innerError: %v", inner)
 				}
 			}
 		})

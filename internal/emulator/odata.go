@@ -21,9 +21,16 @@ const maxBodyBytes = 4 << 20
 // reply is a Graph response before it is written, so the same handler output can go to the wire,
 // into a $batch sub-response, or be discarded by a "drop after" fault.
 type reply struct {
-	status int
-	header http.Header
-	body   any // nil (no body), odataErr, or a JSON-encodable value
+	status  int
+	header  http.Header
+	body    any  // nil (no body), odataErr, rawBody, or a JSON-encodable value
+	omitIDs bool // send no request-id / client-request-id headers (a fault imitating a proxy)
+}
+
+// rawBody is a body sent as is, with its own content type (a fault's HTML page, say).
+type rawBody struct {
+	contentType string
+	data        []byte
 }
 
 // odataErr is the spec §1.3 envelope. The authentication-methods service repeats the message inside
@@ -33,6 +40,7 @@ type odataErr struct {
 	message       string
 	repeatMessage bool
 	inner         map[string]any
+	details       []map[string]any // error.details, as the directory sends for invalid or conflicting values
 }
 
 // service selects the error dialect of a route (spec §1.3).
@@ -82,14 +90,33 @@ func (r *reply) setHeader(k, v string) {
 	r.header.Set(k, v)
 }
 
+// addDetail appends {"code","message"?,"target"} to error.details of an error reply.
+func (r *reply) addDetail(code, message, target string) {
+	e, ok := r.body.(odataErr)
+	if !ok {
+		return
+	}
+	d := map[string]any{"code": code, "target": target}
+	if message != "" {
+		d["message"] = message
+	}
+	e.details = append(e.details, d)
+	r.body = e
+}
+
 func (r *reply) setRetryAfter(v *string) {
 	if v != nil && *v != "" {
 		r.setHeader("Retry-After", *v)
 	}
 }
 
-// render produces the status, headers and body bytes, filling innerError with this request's ids.
+// render produces the status, headers and body bytes, filling innerError with this request's ids and the
+// real time; renderAt takes the date (a tenant clock).
 func (r reply) render(requestID, clientRequestID string) (int, http.Header, []byte) {
+	return r.renderAt(requestID, clientRequestID, time.Now())
+}
+
+func (r reply) renderAt(requestID, clientRequestID string, date time.Time) (int, http.Header, []byte) {
 	h := http.Header{}
 	for k, v := range r.header {
 		h[k] = v
@@ -98,9 +125,13 @@ func (r reply) render(requestID, clientRequestID string) (int, http.Header, []by
 		return r.status, h, nil
 	}
 	body := r.body
+	if raw, ok := body.(rawBody); ok {
+		h.Set("Content-Type", raw.contentType)
+		return r.status, h, raw.data
+	}
 	if e, ok := body.(odataErr); ok {
 		inner := map[string]any{
-			"date":              time.Now().UTC().Format("2006-01-02T15:04:05"),
+			"date":              date.UTC().Format("2006-01-02T15:04:05"),
 			"request-id":        requestID,
 			"client-request-id": clientRequestID,
 		}
@@ -110,7 +141,11 @@ func (r reply) render(requestID, clientRequestID string) (int, http.Header, []by
 		for k, v := range e.inner {
 			inner[k] = v
 		}
-		body = map[string]any{"error": map[string]any{"code": e.code, "message": e.message, "innerError": inner}}
+		env := map[string]any{"code": e.code, "message": e.message, "innerError": inner}
+		if len(e.details) > 0 {
+			env["details"] = e.details
+		}
+		body = map[string]any{"error": env}
 	}
 	h.Set("Content-Type", graphContentType)
 	return r.status, h, marshalJSON(body)
@@ -127,9 +162,20 @@ func marshalJSON(v any) []byte {
 	return bytes.TrimRight(buf.Bytes(), "\n")
 }
 
-// writeReply renders rep for this request and writes it.
+// writeReply renders rep for this request and writes it, dated by the real clock.
 func writeReply(w http.ResponseWriter, rep reply, requestID, clientRequestID string) {
-	status, h, body := rep.render(requestID, clientRequestID)
+	writeReplyAt(w, rep, requestID, clientRequestID, time.Now())
+}
+
+// writeReplyAt is writeReply dated by date, the tenant clock on the Graph surface: it goes into the HTTP Date
+// header (Graph sends one with every answer) and innerError.date.
+func writeReplyAt(w http.ResponseWriter, rep reply, requestID, clientRequestID string, date time.Time) {
+	status, h, body := rep.renderAt(requestID, clientRequestID, date)
+	if rep.omitIDs {
+		w.Header().Del("request-id")
+		w.Header().Del("client-request-id")
+	}
+	w.Header().Set("Date", date.UTC().Format(http.TimeFormat))
 	for k, v := range h {
 		w.Header()[k] = v
 	}

@@ -16,6 +16,7 @@ type route struct {
 	segs     []string
 	template string // "POST /v1.0/users/{id}/authentication/temporaryAccessPassMethods"
 	perms    []string
+	permit   func(*principal, Settings) bool // when set, decides instead of perms (permission pairs)
 	svc      service
 	readOnly bool // a POST that writes nothing (checkMemberGroups, getByIds, $batch)
 	unlocked bool // runs without the tenant lock ($batch, which re-enters the pipeline)
@@ -65,10 +66,12 @@ func buildRoutes() []*route {
 	add(get, "users", svcDirectory, permUserRead, (*call).listUsers)
 	add(post, "users", svcDirectory, permUserWrite, (*call).createUser)
 	add(get, "users/{id}", svcDirectory, permUserRead, (*call).getUser)
+	add(patch, "users/{id}", svcDirectory, permUserWrite, (*call).updateUser)
 	add(del, "users/{id}", svcDirectory, permUserWrite, (*call).deleteUser)
 	add(get, "users/{id}/memberOf", svcDirectory, permMembershipRead, (*call).memberOf)
 	add(get, "users/{id}/transitiveMemberOf", svcDirectory, permMembershipRead, (*call).transitiveMemberOf)
-	add(post, "users/{id}/checkMemberGroups", svcDirectory, permMembershipRead, (*call).checkMemberGroups).readOnly = true
+	cmg := add(post, "users/{id}/checkMemberGroups", svcDirectory, permMembershipRead, (*call).checkMemberGroups)
+	cmg.readOnly, cmg.permit = true, userCheckMemberGroupsPermitted
 	add(get, "groups", svcDirectory, permGroupRead, (*call).listGroups)
 	add(post, "groups", svcDirectory, permGroupWrite, (*call).createGroup)
 	add(get, "groups/{id}", svcDirectory, permGroupRead, (*call).getGroup)
@@ -106,6 +109,14 @@ func buildRoutes() []*route {
 		add(del, auth+"/"+k.collection+"/{id}", svcAuthMethods, permMethodsWrite, func(c *call) reply { return c.deleteMethod(k) })
 	}
 	return rs
+}
+
+// permitted reports whether the caller's roles allow the route.
+func (rt *route) permitted(p *principal, s Settings) bool {
+	if rt.permit != nil {
+		return rt.permit(p, s)
+	}
+	return len(rt.perms) == 0 || p.hasAny(rt.perms)
 }
 
 // normalizeSegment drops the optional "microsoft.graph." namespace of bound actions.

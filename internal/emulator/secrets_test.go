@@ -34,8 +34,8 @@ func TestNoSecretsInLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	password := "Sup3r-Secret-Passw0rd!"
-	resp, err := g.Do(ctx, "POST", "/users", map[string]any{"displayName": "Leak", "userPrincipalName": "leak@" + creds.Domain,
-		"passwordProfile": map[string]any{"password": password}})
+	resp, err := g.Do(ctx, "POST", "/users", map[string]any{"accountEnabled": true, "displayName": "Leak",
+		"userPrincipalName": "leak@" + creds.Domain, "mailNickname": "leak", "passwordProfile": map[string]any{"password": password}})
 	if err != nil || resp.Status != 201 || strings.Contains(string(resp.Body), password) {
 		t.Fatalf("create user: %v %d", err, resp.Status)
 	}

@@ -38,6 +38,16 @@ type Settings struct {
 	PasswordDeleteStatus          int    `json:"passwordDeleteStatus"`
 	MobileWithAlternateDelete     string `json:"mobileWithAlternateDelete"`
 	DefaultMethodDelete           string `json:"defaultMethodDelete"`
+	DefaultMethodDeleteScope      string `json:"defaultMethodDeleteScope"`
+	SignInPromptedMethods         string `json:"signInPromptedMethods"`
+	RejectTAPForDisabledUser      bool   `json:"rejectTapForDisabledUser"`
+
+	RequirePermissionPairs         bool   `json:"requirePermissionPairs"`
+	RequireUserCreateProperties    bool   `json:"requireUserCreateProperties"`
+	ValidateUserPrincipalName      bool   `json:"validateUserPrincipalName"`
+	AllowDollarInUserPrincipalName bool   `json:"allowDollarInUserPrincipalName"`
+	DollarUserPath                 string `json:"dollarUserPath"`
+	GetByIdsRepresentation         string `json:"getByIdsRepresentation"`
 }
 
 func defaultSettings() Settings {
@@ -58,7 +68,16 @@ func defaultSettings() Settings {
 		UnknownUserOnMethodsErrorCode: "Request_ResourceNotFound",
 		PasswordDeleteStatus:          405,
 		MobileWithAlternateDelete:     "reject",
-		DefaultMethodDelete:           "blockWhileOthers",
+		DefaultMethodDelete:           "blockAlways",
+		DefaultMethodDeleteScope:      "phone",
+		SignInPromptedMethods:         "registered",
+
+		RequirePermissionPairs:         true,
+		RequireUserCreateProperties:    true,
+		ValidateUserPrincipalName:      true,
+		AllowDollarInUserPrincipalName: true,
+		DollarUserPath:                 "reject",
+		GetByIdsRepresentation:         "full",
 	}
 }
 
@@ -99,6 +118,10 @@ func (s Settings) validate() error {
 		oneOf("usabilityReasonCase", s.UsabilityReasonCase, "pascal", "camel"),
 		oneOf("mobileWithAlternateDelete", s.MobileWithAlternateDelete, "reject", "allow"),
 		oneOf("defaultMethodDelete", s.DefaultMethodDelete, "blockWhileOthers", "blockAlways", "allow"),
+		oneOf("defaultMethodDeleteScope", s.DefaultMethodDeleteScope, "phone", "any"),
+		oneOf("signInPromptedMethods", s.SignInPromptedMethods, "registered", "none"),
+		oneOf("dollarUserPath", s.DollarUserPath, "reject", "rejectLiteral", "allow"),
+		oneOf("getByIdsRepresentation", s.GetByIdsRepresentation, "full", "default"),
 	} {
 		if err != nil {
 			return err

@@ -14,6 +14,8 @@ const (
 	convergedPolicyMessage = "Converged UserCredentialPolicy does not allow creating or updating this authentication method. AuthMethodType [TemporaryAccessPass]."
 	externalGuestMessage   = "Temporary Access Pass cannot be added to an external guest user."
 	pastStartMessage       = "Invalid StartDateTime specified. It can not be a time in the past."
+	// disabledUserMessage is an EMULATOR CHOICE: no source shows Graph refusing a pass for a disabled account.
+	disabledUserMessage = "Temporary Access Pass cannot be added to a disabled user."
 )
 
 // tapMethod is a user's one Temporary Access Pass. The value is kept only so sign-in simulation can
@@ -135,12 +137,15 @@ func (c *call) createTAP() reply {
 		start = start.UTC()
 	}
 
-	// Checks in this order (the real order is UNKNOWN): user type, policy state, targets, one-time rule,
-	// lifetime, start time.
+	// Checks in this order (the real order is UNKNOWN): user type, disabled account (off by default),
+	// policy state, targets, one-time rule, lifetime, start time (by the tenant clock).
 	p := c.s.tapPolicy
 	settings := c.s.settings
 	if strings.EqualFold(u.creationType, "Invitation") {
 		return c.tapReject(externalGuestMessage)
+	}
+	if !u.accountEnabled && settings.RejectTAPForDisabledUser {
+		return c.tapReject(disabledUserMessage)
 	}
 	if p.state != "enabled" && !settings.AllowCreateWhenPolicyDisabled {
 		return c.tapReject(convergedPolicyMessage)

@@ -306,7 +306,7 @@ func TestParallelTAPCreation(t *testing.T) {
 	const n = 1000
 	users := make([]string, n)
 	if err := parallel(n, 64, func(i int) error {
-		status, body, err := post(tok, "/users", `{"displayName":"P","userPrincipalName":"p`+strconv.Itoa(i)+"@"+f.creds.Domain+`"}`)
+		status, body, err := post(tok, "/users", userJSON("P", "p"+strconv.Itoa(i)+"@"+f.creds.Domain))
 		if err != nil || status != 201 {
 			return fmt.Errorf("user %d: %d %v", i, status, err)
 		}

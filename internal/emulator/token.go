@@ -22,9 +22,11 @@ const (
 
 // tokenReply is a token-side answer: a JSON body, or an AADSTS error body.
 type tokenReply struct {
-	status int
-	body   any
-	header http.Header
+	status  int
+	body    any
+	header  http.Header
+	raw     *rawBody // a fault's own page instead of JSON
+	omitIDs bool     // no client-request-id / x-ms-request-id headers
 }
 
 func (e *Emulator) tokenOK(body any) tokenReply { return tokenReply{status: http.StatusOK, body: body} }
@@ -118,22 +120,32 @@ func (e *Emulator) runTokenSide(w http.ResponseWriter, r *http.Request, t *tenan
 	case dec.drop == "before":
 		e.record(t, x, 0, dec.id, true)
 		panic(http.ErrAbortHandler)
-	case dec.status != 0 && dec.drop != "after":
+	case dec.failsBefore():
 		rep := tokenFault(dec, x)
 		e.writeToken(w, x, rep)
 		e.record(t, x, rep.status, dec.id, false)
 		return
 	}
 	rep := handle()
-	if dec.drop == "after" {
+	switch {
+	case dec.drop == "after":
 		e.record(t, x, rep.status, dec.id, true)
 		panic(http.ErrAbortHandler)
+	case dec.failAfter:
+		rep = tokenFault(dec, x) // the token was issued, the client gets the fault
 	}
 	e.writeToken(w, x, rep)
 	e.record(t, x, rep.status, dec.id, false)
 }
 
 func tokenFault(dec faultDecision, x *exchange) tokenReply {
+	if page, ok := dec.rawPage(); ok {
+		rep := tokenReply{status: dec.status, raw: &page, omitIDs: dec.omitIDs}
+		if dec.retryAfter != nil && *dec.retryAfter != "" {
+			rep.header = http.Header{"Retry-After": {*dec.retryAfter}}
+		}
+		return rep
+	}
 	code := dec.code
 	if code == "" {
 		code = "invalid_request"
@@ -145,6 +157,7 @@ func tokenFault(dec faultDecision, x *exchange) tokenReply {
 	if dec.retryAfter != nil && *dec.retryAfter != "" {
 		rep.header = http.Header{"Retry-After": {*dec.retryAfter}}
 	}
+	rep.omitIDs = dec.omitIDs
 	return rep
 }
 
@@ -153,10 +166,18 @@ func (e *Emulator) writeToken(w http.ResponseWriter, x *exchange, rep tokenReply
 	for k, v := range rep.header {
 		h[k] = v
 	}
-	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store, no-cache")
-	h.Set("client-request-id", x.clientRequestID)
-	h.Set("x-ms-request-id", x.requestID)
+	if !rep.omitIDs {
+		h.Set("client-request-id", x.clientRequestID)
+		h.Set("x-ms-request-id", x.requestID)
+	}
+	if rep.raw != nil {
+		h.Set("Content-Type", rep.raw.contentType)
+		w.WriteHeader(rep.status)
+		_, _ = w.Write(rep.raw.data)
+		return
+	}
+	h.Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(rep.status)
 	_, _ = w.Write(marshalJSON(rep.body))
 }

@@ -223,8 +223,22 @@ type Fault struct {
 	Probability float64 `json:"probability,omitempty"`
 	LatencyMs   int     `json:"latencyMs,omitempty"`
 	Drop        string  `json:"drop,omitempty"`
-	Hits        int     `json:"hits,omitempty"`
-	Seen        int     `json:"seen,omitempty"`
+	// FailAfter lets the request be processed (a pass is created, say) and then answers Status (default
+	// 500) instead of the real answer.
+	FailAfter bool `json:"failAfter,omitempty"`
+	// Body is sent verbatim instead of the JSON error, as ContentType (default text/html); ContentType alone
+	// sends a gateway's generic HTML page for Status.
+	Body        string `json:"body,omitempty"`
+	ContentType string `json:"contentType,omitempty"`
+	// OmitRequestID sends no request-id / client-request-id headers (token side: no x-ms-request-id).
+	OmitRequestID bool `json:"omitRequestId,omitempty"`
+	Hits          int  `json:"hits,omitempty"`
+	Seen          int  `json:"seen,omitempty"`
+}
+
+// HTMLFault is a fault that answers status with a proxy's HTML page, optionally without request-id.
+func HTMLFault(method, path string, status int, withRequestID bool) Fault {
+	return Fault{Method: method, Path: path, Status: status, ContentType: "text/html", OmitRequestID: !withRequestID}
 }
 
 // RetryAfter is a helper for Fault.RetryAfter.
@@ -248,8 +262,12 @@ func (m Method) ID() string { s, _ := m["id"].(string); return s }
 
 // SignInResult says what a sign-in with a pass would do now.
 type SignInResult struct {
-	Success         bool     `json:"success"`
-	Reason          string   `json:"reason"`
+	Success bool   `json:"success"`
+	Reason  string `json:"reason"`
+	// ErrorCode is the AADSTS code Entra shows (AADSTS50057 for a disabled account), where one is documented.
+	ErrorCode string `json:"errorCode,omitempty"`
+	// Message is the documented sign-in message, where there is one.
+	Message         string   `json:"message,omitempty"`
 	PromptedMethods []string `json:"promptedMethods"`
 }
 

@@ -167,9 +167,13 @@ func (g *Graph) call(ctx context.Context, method, path string, body, out any) er
 	return json.Unmarshal(resp.Body, out)
 }
 
-// userPath addresses a user by id or UPN; '#' in an external guest's UPN must be escaped.
-func userPath(idOrUPN string, rest ...string) string {
+// UserPath addresses a user by id or UPN; '#' in an external guest's UPN must be escaped. A UPN that
+// begins with '$' cannot be addressed as /users/$x@y (Graph answers 400): it goes as /users('$x@y').
+func UserPath(idOrUPN string, rest ...string) string {
 	p := "/users/" + url.PathEscape(idOrUPN)
+	if strings.HasPrefix(idOrUPN, "$") {
+		p = "/users('" + url.PathEscape(strings.ReplaceAll(idOrUPN, "'", "''")) + "')"
+	}
 	for _, r := range rest {
 		p += "/" + r
 	}
@@ -224,13 +228,18 @@ func randomSuffix() string { return fmt.Sprintf("%x", time.Now().UnixNano()) }
 // GetUser reads a user by id or UPN.
 func (g *Graph) GetUser(ctx context.Context, idOrUPN string) (User, error) {
 	var u User
-	err := g.call(ctx, http.MethodGet, userPath(idOrUPN)+userSelect, nil, &u)
+	err := g.call(ctx, http.MethodGet, UserPath(idOrUPN)+userSelect, nil, &u)
 	return u, err
+}
+
+// UpdateUser PATCHes a user by id or UPN, for example {"accountEnabled": false} to disable the account.
+func (g *Graph) UpdateUser(ctx context.Context, idOrUPN string, patch map[string]any) error {
+	return g.call(ctx, http.MethodPatch, UserPath(idOrUPN), patch, nil)
 }
 
 // DeleteUser deletes a user by id or UPN.
 func (g *Graph) DeleteUser(ctx context.Context, idOrUPN string) error {
-	return g.call(ctx, http.MethodDelete, userPath(idOrUPN), nil, nil)
+	return g.call(ctx, http.MethodDelete, UserPath(idOrUPN), nil, nil)
 }
 
 // Group is the part of a Graph group the tests look at.
@@ -268,7 +277,7 @@ func (g *Graph) CheckMemberGroups(ctx context.Context, userID string, groupIDs [
 	var out struct {
 		Value []string `json:"value"`
 	}
-	err := g.call(ctx, http.MethodPost, userPath(userID, "checkMemberGroups"), map[string]any{"groupIds": groupIDs}, &out)
+	err := g.call(ctx, http.MethodPost, UserPath(userID, "checkMemberGroups"), map[string]any{"groupIds": groupIDs}, &out)
 	return out.Value, err
 }
 
@@ -301,23 +310,23 @@ func (g *Graph) CreateTAP(ctx context.Context, user string, body map[string]any)
 		body = map[string]any{}
 	}
 	var out json.RawMessage
-	err := g.call(ctx, http.MethodPost, userPath(user, "authentication", "temporaryAccessPassMethods"), body, &out)
+	err := g.call(ctx, http.MethodPost, UserPath(user, "authentication", "temporaryAccessPassMethods"), body, &out)
 	return out, err
 }
 
 // ListTAPs lists a user's passes (0 or 1).
 func (g *Graph) ListTAPs(ctx context.Context, user string) ([]map[string]any, error) {
-	return g.list(ctx, userPath(user, "authentication", "temporaryAccessPassMethods"))
+	return g.list(ctx, UserPath(user, "authentication", "temporaryAccessPassMethods"))
 }
 
 // DeleteTAP deletes a user's pass.
 func (g *Graph) DeleteTAP(ctx context.Context, user, id string) error {
-	return g.call(ctx, http.MethodDelete, userPath(user, "authentication", "temporaryAccessPassMethods", url.PathEscape(id)), nil, nil)
+	return g.call(ctx, http.MethodDelete, UserPath(user, "authentication", "temporaryAccessPassMethods", url.PathEscape(id)), nil, nil)
 }
 
 // ListMethods lists all of a user's authentication methods.
 func (g *Graph) ListMethods(ctx context.Context, user string) ([]map[string]any, error) {
-	return g.list(ctx, userPath(user, "authentication", "methods"))
+	return g.list(ctx, UserPath(user, "authentication", "methods"))
 }
 
 func (g *Graph) list(ctx context.Context, path string) ([]map[string]any, error) {
