@@ -124,7 +124,8 @@ func (e *Engine) RemoveMethods(ctx context.Context, userID string, types []strin
 	}
 	for _, m := range postponed {
 		if err := remove(m); err != nil {
-			return removed, left(), fmt.Errorf("%w\n\n%s is the user's default method and other methods remain: include their types in the removal, or change the user's default method first", err, DescribeMethod(m))
+			return removed, left(), fmt.Errorf("%w\n\n%s is the user's default sign-in method, which Graph does not delete while it is the default "+
+				"(graph-spec §5.2): change the user's default method in the Entra admin center (the user's Authentication methods), then remove it again", err, DescribeMethod(m))
 		}
 	}
 	return removed, nil, nil

@@ -68,8 +68,10 @@ func TestAccBadInputCatalogue(t *testing.T) {
 	policy := func(body string) string {
 		return "resource \"entra_temporary_access_pass_policy\" \"this\" {\n" + body + "\n}\n"
 	}
-	ephemeralPass := func(args string) string {
-		return "ephemeral \"entra_temporary_access_pass\" \"this\" {\n  issue = terraform.applying\n" + args + "\n}\n"
+	// The documented hand-over: the pass is checked while planning, before anything is issued.
+	handedOverPass := func(args string) string {
+		return "resource \"entra_temporary_access_pass\" \"this\" {\n  delivery = { ephemeral = true }\n" + args + "\n}\n" +
+			"ephemeral \"entra_temporary_access_pass\" \"this\" {\n  pass_id  = entra_temporary_access_pass.this.id\n  applying = terraform.applying\n}\n"
 	}
 	managedPass := func(args string) string {
 		return "resource \"entra_temporary_access_pass\" \"this\" {\n" + args + "\n}\n"
@@ -116,26 +118,36 @@ func TestAccBadInputCatalogue(t *testing.T) {
 		{"group that does not exist", policy(fmt.Sprintf(`include_targets = [{ id = %q, target_type = "group" }]`, missing)), errorMatching("Target not found in the tenant", missing)},
 		{"user declared as a group", policy(fmt.Sprintf(`exclude_targets = [{ id = %q, target_type = "group" }]`, ct.glass.ID)), errorMatching("Target type does not match", `target_type = "user"`)},
 
-		// Ephemeral pass.
-		{"lifetime above the policy maximum", ephemeralPass(user(ct.hire, "lifetime_in_minutes = 600")), errorMatching("Lifetime outside the tenant policy's range", "lifetime_in_minutes = 600", "allows 60 to 480 minutes")},
-		{"lifetime below the policy minimum", ephemeralPass(user(ct.hire, "lifetime_in_minutes = 10")), errorMatching("Lifetime outside the tenant policy's range", "allows 60 to 480")},
-		{"lifetime below 10 minutes", ephemeralPass(user(ct.hire, "lifetime_in_minutes = 5")), errorMatching("lifetime_in_minutes", "between 10 and 43200")},
-		{"reusable pass under a one-time policy", ephemeralPass(user(ct.hire, "is_usable_once = false")), errorMatching("Reusable pass not allowed by the tenant policy")},
-		{"start in the past", ephemeralPass(user(ct.hire, `start_date_time = "2020-01-01T08:00:00+01:00"`)), errorMatching("Start time in the past", "omit start_date_time")},
-		{"start without a time zone", ephemeralPass(user(ct.hire, `start_date_time = "2026-12-07T08:00:00"`)), errorMatching("start_date_time", "not an RFC 3339 timestamp")},
-		{"start in words", ephemeralPass(user(ct.hire, `start_date_time = "tomorrow 8am"`)), errorMatching("start_date_time", "not an RFC 3339 timestamp")},
-		{"user outside the included groups", ephemeralPass(fmt.Sprintf("user_id = %q", ct.outsider.UserPrincipalName)), errorMatching("User not in the Temporary Access Pass policy's scope", "neither included")},
-		{"user in an excluded group", ephemeralPass(user(ct.admin, "")), errorMatching("User not in the Temporary Access Pass policy's scope", "excluded")},
-		{"external guest", ephemeralPass(user(ct.guest, "")), errorMatching("External guests cannot have a Temporary Access Pass")},
-		{"unknown user", ephemeralPass(`user_id = "nobody@` + ct.Domain + `"`), errorMatching("User not found", "Check the object id")},
-		{"malformed user id", ephemeralPass(`user_id = "not a user"`), errorMatching("neither an object id (GUID) nor a user principal name")},
-		{"removing passwords", ephemeralPass(user(ct.hire, `remove_methods = ["password"]`)), errorMatching("remove_methods", "value must be one of")},
+		// Pass handed over to a write-only consumer.
+		{"lifetime above the policy maximum", handedOverPass(user(ct.hire, "lifetime_in_minutes = 600")), errorMatching("Lifetime outside the tenant policy's range", "lifetime_in_minutes = 600", "allows 60 to 480 minutes")},
+		{"lifetime below the policy minimum", handedOverPass(user(ct.hire, "lifetime_in_minutes = 10")), errorMatching("Lifetime outside the tenant policy's range", "allows 60 to 480")},
+		{"lifetime below 10 minutes", handedOverPass(user(ct.hire, "lifetime_in_minutes = 5")), errorMatching("lifetime_in_minutes", "between 10 and 43200")},
+		{"reusable pass under a one-time policy", handedOverPass(user(ct.hire, "is_usable_once = false")), errorMatching("Reusable pass not allowed by the tenant policy")},
+		{"start in the past", handedOverPass(user(ct.hire, `start_date_time = "2020-01-01T08:00:00+01:00"`)), errorMatching("Start time in the past", "omit start_date_time")},
+		{"start without a time zone", handedOverPass(user(ct.hire, `start_date_time = "2026-12-07T08:00:00"`)), errorMatching("start_date_time", "not an RFC 3339 timestamp")},
+		{"start in words", handedOverPass(user(ct.hire, `start_date_time = "tomorrow 8am"`)), errorMatching("start_date_time", "not an RFC 3339 timestamp")},
+		{"user outside the included groups", handedOverPass(fmt.Sprintf("user_id = %q", ct.outsider.UserPrincipalName)), errorMatching("User not in the Temporary Access Pass policy's scope", "neither included")},
+		{"user in an excluded group", handedOverPass(user(ct.admin, "")), errorMatching("User not in the Temporary Access Pass policy's scope", "excluded")},
+		{"external guest", handedOverPass(user(ct.guest, "")), errorMatching("External guests cannot have a Temporary Access Pass")},
+		{"unknown user", handedOverPass(`user_id = "nobody@` + ct.Domain + `"`), errorMatching("User not found", "Check the object id")},
+		{"malformed user id", handedOverPass(`user_id = "not a user"`), errorMatching("neither an object id (GUID) nor a user principal name")},
+		{"removing passwords", handedOverPass(user(ct.hire, `remove_methods = ["password"]`)), errorMatching("remove_methods", "value must be one of")},
 
 		// Managed pass.
 		{"managed: lifetime above the policy maximum", managedPass(user(ct.hire, "lifetime_in_minutes = 600")), errorMatching("Lifetime outside the tenant policy's range", "allows 60 to 480")},
 		{"managed: user in an excluded group", managedPass(user(ct.admin, "")), errorMatching("User not in the Temporary Access Pass policy's scope")},
 		{"managed: removing an unknown method type", managedPass(user(ct.hire, `remove_methods = ["yubikey"]`)), errorMatching("remove_methods", "value must be one of")},
 		{"managed: start in the past", managedPass(user(ct.hire, `start_date_time = "2021-06-01T08:00:00Z"`)), errorMatching("Start time in the past")},
+		{"managed: delivery without a channel", managedPass(user(ct.hire, `delivery = {}`)), errorMatching("No delivery channel", "delivery.ephemeral = true")},
+		{"managed: removing methods with a hand-over", handedOverPass(user(ct.hire, `remove_methods = ["fido2"]`)), errorMatching("remove_methods needs a delivery the provider confirms")},
+		{"managed: two passes for one user (id and UPN)", managedPass(user(ct.hire, "")) + "resource \"entra_temporary_access_pass\" \"again\" {\n" +
+			fmt.Sprintf("user_id = %q\n}\n", ct.hire.UserPrincipalName), errorMatching("Two passes for one user")},
+		{"managed: two passes for one user (UPN in another case)", managedPass(fmt.Sprintf("user_id = %q", ct.hire.UserPrincipalName)) + "resource \"entra_temporary_access_pass\" \"again\" {\n" +
+			fmt.Sprintf("user_id = %q\n}\n", strings.ToUpper(ct.hire.UserPrincipalName)), errorMatching("Two passes for one user")},
+		{"managed: two passes for one user (for_each)", "resource \"entra_temporary_access_pass\" \"each\" {\n" +
+			fmt.Sprintf("for_each = toset([%q, %q])\nuser_id = each.value\n}\n", ct.hire.ID, strings.ToUpper(ct.hire.ID)), errorMatching("Two passes for one user")},
+		{"hand-over: malformed pass id", `ephemeral "entra_temporary_access_pass" "x" {` + "\n  pass_id = \"pass-1\"\n  applying = terraform.applying\n}\n", errorMatching("pass_id", "is not an object id")},
+		{"hand-over: applying missing", `ephemeral "entra_temporary_access_pass" "x" {` + "\n  pass_id = \"6f1967b7-15e8-4935-ac26-d50770ed07a7\"\n}\n", errorMatching(`The argument "applying" is required`)},
 
 		// Data sources.
 		{"methods of a malformed user", `data "entra_user_authentication_methods" "x" { user_id = "linus" }`, errorMatching("user_id", "neither an object id (GUID) nor a user principal name")},
@@ -166,7 +178,7 @@ func TestAccBadInputCatalogue(t *testing.T) {
 		fresh.ClearRequests()
 		acctest.ParallelTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: protoV6ProviderFactories,
-			Steps: []resource.TestStep{{Config: fresh.Config(ephemeralPass(user(hire, ""))),
+			Steps: []resource.TestStep{{Config: fresh.Config(handedOverPass(user(hire, ""))),
 				ExpectError: errorMatching("Temporary Access Pass is disabled in the tenant", "enabled = true")}},
 		})
 	})

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -71,7 +72,6 @@ func (l *temporaryAccessPassListResource) List(ctx context.Context, req list.Lis
 	}
 	stream.Results = func(push func(list.ListResult) bool) {
 		var pushed int64
-		now := time.Now()
 		for _, user := range members {
 			if req.Limit > 0 && pushed >= req.Limit {
 				return
@@ -83,7 +83,7 @@ func (l *temporaryAccessPassListResource) List(ctx context.Context, req list.Lis
 				push(list.ListResult{Diagnostics: diags})
 				return
 			}
-			pass := outstandingPass(passes, now)
+			pass := outstandingPass(passes)
 			if pass == nil {
 				continue
 			}
@@ -93,13 +93,7 @@ func (l *temporaryAccessPassListResource) List(ctx context.Context, req list.Lis
 			result.Diagnostics.Append(result.Identity.Set(ctx, temporaryAccessPassIdentityModel{
 				UserObjectID: types.StringValue(user.ID), ID: types.StringValue(pass.ID)})...)
 			if req.IncludeResource {
-				var m temporaryAccessPassModel
-				m.UserID = types.StringValue(user.ID)
-				m.StartDateTime = types.StringNull()
-				m.RemoveMethods = types.SetNull(types.StringType)
-				m.TemporaryAccessPass = types.StringNull()
-				m.Timeouts = nullResourceTimeouts()
-				m.fromPass(*pass, graph.User{ID: user.ID, UserPrincipalName: user.UserPrincipalName})
+				m := listedPass(*pass, graph.User{ID: user.ID, UserPrincipalName: user.UserPrincipalName})
 				result.Diagnostics.Append(result.Resource.Set(ctx, &m)...)
 			}
 			if !push(result) {
@@ -110,18 +104,26 @@ func (l *temporaryAccessPassListResource) List(ctx context.Context, req list.Lis
 	}
 }
 
-// nullResourceTimeouts is an unset timeouts attribute of the managed resource, for listed resources.
-func nullResourceTimeouts() timeouts.Value {
-	return timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
-		"create": types.StringType, "read": types.StringType, "delete": types.StringType,
-	})}
+// listedPass is a pass as the managed resource would hold it after an import: arguments unset, the pass
+// value unknown to anyone.
+func listedPass(p graph.TemporaryAccessPass, user graph.User) temporaryAccessPassModel {
+	m := temporaryAccessPassModel{
+		UserID: types.StringNull(), StartDateTime: types.StringNull(), RemoveMethods: types.SetNull(types.StringType),
+		Triggers: types.MapNull(types.StringType), Delivery: types.ObjectNull(deliveryAttrTypes), TemporaryAccessPass: types.StringNull(),
+		Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
+			"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType,
+		})},
+		Version: types.Int64Value(p.CreatedDateTime.UnixMilli()), RemovedMethods: methodList(nil), Deliveries: receiptList(nil),
+	}
+	m.fromPass(p, user)
+	return m
 }
 
-// outstandingPass returns the pass the user holds that is not yet expired: usable now, waiting for its start,
-// or already used within its lifetime.
-func outstandingPass(passes []graph.TemporaryAccessPass, now time.Time) *graph.TemporaryAccessPass {
+// outstandingPass returns the pass the user holds that has not expired by Graph's account: usable now, waiting
+// for its start, or already used within its lifetime.
+func outstandingPass(passes []graph.TemporaryAccessPass) *graph.TemporaryAccessPass {
 	for i := range passes {
-		if now.Before(passes[i].ExpirationDateTime()) {
+		if !strings.EqualFold(passes[i].MethodUsabilityReason, "Expired") {
 			p := passes[i]
 			return &p
 		}
