@@ -24,6 +24,7 @@ const (
 	roleGroupMemberReadWriteAll   = "GroupMember.ReadWrite.All"
 	roleDirectoryReadAll          = "Directory.Read.All"
 	roleDirectoryReadWriteAll     = "Directory.ReadWrite.All"
+	roleMailSend                  = "Mail.Send"
 )
 
 // defaultAppRoles: every permission named in spec §8 plus what building a test directory needs.
@@ -31,6 +32,7 @@ var defaultAppRoles = []string{
 	rolePolicyReadAuthMethod, rolePolicyReadWriteAuthMethod, rolePolicyReadAll,
 	roleUAMReadWriteAll, roleUAMReadAll, roleTAPReadWriteAll, roleTAPReadAll,
 	roleUserReadWriteAll, roleGroupReadWriteAll, roleGroupMemberReadAll, roleDirectoryReadAll,
+	roleMailSend,
 }
 
 // Any one of the listed roles grants the operation.
@@ -49,6 +51,7 @@ var (
 	permMemberWrite     = []string{roleGroupMemberReadWriteAll, roleGroupReadWriteAll, roleDirectoryReadWriteAll}
 	permMembershipRead  = []string{roleGroupMemberReadAll, roleGroupMemberReadWriteAll, roleGroupReadAll, roleGroupReadWriteAll, roleUserReadAll, roleUserReadWriteAll, roleDirectoryReadAll, roleDirectoryReadWriteAll}
 	permDirectoryObject = []string{roleDirectoryReadAll, roleDirectoryReadWriteAll}
+	permMailSend        = []string{roleMailSend}
 )
 
 // principal is the caller of a Graph request, from a verified access token.
@@ -144,8 +147,11 @@ func (e *Emulator) unauthorized(message string) reply {
 
 // forbidden is the 403 of each dialect (spec §8: Authorization_RequestDenied / accessDenied).
 func forbidden(svc service) reply {
-	if svc == svcDirectory {
+	switch svc {
+	case svcDirectory:
 		return svcError(svc, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+	case svcMail:
+		return svcError(svc, http.StatusForbidden, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
 	}
 	return svcError(svc, http.StatusForbidden, "accessDenied", "Request Authorization failed")
 }

@@ -38,6 +38,16 @@ type Settings struct {
 	PasswordDeleteStatus          int    `json:"passwordDeleteStatus"`
 	MobileWithAlternateDelete     string `json:"mobileWithAlternateDelete"`
 	DefaultMethodDelete           string `json:"defaultMethodDelete"`
+
+	// Delivery: manager, mail and Key Vault (manager.go, mail.go, keyvault.go).
+	DeleteMissingManager          string `json:"deleteMissingManager"`
+	UnknownSenderErrorCode        string `json:"unknownSenderErrorCode"`
+	MailboxNotEnabledStatus       int    `json:"mailboxNotEnabledStatus"`
+	GuestMailboxes                bool   `json:"guestMailboxes"`
+	KeyVaultIDStyle               string `json:"keyVaultIdStyle"`
+	KeyVaultAccessModel           string `json:"keyVaultAccessModel"`
+	KeyVaultExpiredSecretGet      string `json:"keyVaultExpiredSecretGet"`
+	KeyVaultUnknownSecretVersions string `json:"keyVaultUnknownSecretVersions"`
 }
 
 func defaultSettings() Settings {
@@ -59,6 +69,13 @@ func defaultSettings() Settings {
 		PasswordDeleteStatus:          405,
 		MobileWithAlternateDelete:     "reject",
 		DefaultMethodDelete:           "blockWhileOthers",
+		DeleteMissingManager:          "notFound",
+		UnknownSenderErrorCode:        "ErrorInvalidUser",
+		MailboxNotEnabledStatus:       404,
+		KeyVaultIDStyle:               "canonical",
+		KeyVaultAccessModel:           "rbac",
+		KeyVaultExpiredSecretGet:      "allow",
+		KeyVaultUnknownSecretVersions: "empty",
 	}
 }
 
@@ -90,6 +107,8 @@ func (s Settings) validate() error {
 		return fmt.Errorf("startDateTimePastToleranceSeconds and maxStartDateTimeDays must not be negative")
 	case s.UnknownMethodErrorCode == "" || s.UnknownUserOnMethodsErrorCode == "":
 		return fmt.Errorf("error codes must not be empty")
+	case s.MailboxNotEnabledStatus != 400 && s.MailboxNotEnabledStatus != 403 && s.MailboxNotEnabledStatus != 404:
+		return fmt.Errorf("mailboxNotEnabledStatus must be 400, 403 or 404")
 	}
 	for _, err := range []error{
 		oneOf("targetPrecedence", s.TargetPrecedence, "exclude", "include"),
@@ -99,6 +118,12 @@ func (s Settings) validate() error {
 		oneOf("usabilityReasonCase", s.UsabilityReasonCase, "pascal", "camel"),
 		oneOf("mobileWithAlternateDelete", s.MobileWithAlternateDelete, "reject", "allow"),
 		oneOf("defaultMethodDelete", s.DefaultMethodDelete, "blockWhileOthers", "blockAlways", "allow"),
+		oneOf("deleteMissingManager", s.DeleteMissingManager, "notFound", "noContent"),
+		oneOf("unknownSenderErrorCode", s.UnknownSenderErrorCode, "ErrorInvalidUser", "ResourceNotFound"),
+		oneOf("keyVaultIdStyle", s.KeyVaultIDStyle, "canonical", "emulator"),
+		oneOf("keyVaultAccessModel", s.KeyVaultAccessModel, "rbac", "open", "deny"),
+		oneOf("keyVaultExpiredSecretGet", s.KeyVaultExpiredSecretGet, "allow", "forbid"),
+		oneOf("keyVaultUnknownSecretVersions", s.KeyVaultUnknownSecretVersions, "empty", "notFound"),
 	} {
 		if err != nil {
 			return err
