@@ -25,6 +25,7 @@ const (
 	roleDirectoryReadAll          = "Directory.Read.All"
 	roleDirectoryReadWriteAll     = "Directory.ReadWrite.All"
 	roleAuditLogReadAll           = signInActivityRole
+	roleMailSend                  = "Mail.Send"
 )
 
 // defaultAppRoles: every permission named in spec §8 plus what building a test directory needs.
@@ -32,6 +33,7 @@ var defaultAppRoles = []string{
 	rolePolicyReadAuthMethod, rolePolicyReadWriteAuthMethod, rolePolicyReadAll,
 	roleUAMReadWriteAll, roleUAMReadAll, roleTAPReadWriteAll, roleTAPReadAll,
 	roleUserReadWriteAll, roleGroupReadWriteAll, roleGroupMemberReadAll, roleDirectoryReadAll, roleAuditLogReadAll,
+	roleMailSend,
 }
 
 // Any one of the listed roles grants the operation.
@@ -56,6 +58,7 @@ var (
 	permGroupMemberReadHalf = []string{roleGroupMemberReadAll, roleGroupMemberReadWriteAll, roleGroupReadAll, roleGroupReadWriteAll}
 	permMemberUserHalf      = []string{roleUserReadWriteAll, roleDirectoryReadWriteAll}
 	permMemberGroupHalf     = []string{roleGroupReadWriteAll, roleDirectoryReadWriteAll}
+	permMailSend            = []string{roleMailSend}
 )
 
 // userCheckMemberGroupsPermitted: "User.Read.All and GroupMember.Read.All, User.Read.All and Group.Read.All,
@@ -174,8 +177,11 @@ func (e *Emulator) unauthorized(message string) reply {
 
 // forbidden is the 403 of each dialect (spec §8: Authorization_RequestDenied / accessDenied).
 func forbidden(svc service) reply {
-	if svc == svcDirectory {
+	switch svc {
+	case svcDirectory:
 		return svcError(svc, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+	case svcMail:
+		return svcError(svc, http.StatusForbidden, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
 	}
 	return svcError(svc, http.StatusForbidden, "accessDenied", "Request Authorization failed")
 }

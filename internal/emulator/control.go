@@ -260,6 +260,8 @@ func (e *Emulator) tenantControl(methods map[string]controlHandler, t *tenant, r
 		methods["GET"] = func(w http.ResponseWriter, _ *http.Request) {
 			writeJSON(w, http.StatusOK, map[string]any{"secrets": e.secrets.list(t.id)})
 		}
+	default:
+		e.deliveryControl(methods, t, rest) // delivery_control.go
 	}
 }
 

@@ -50,6 +50,7 @@ const (
 	svcGraph       service = iota // the OData front door: "BadRequest"
 	svcDirectory                  // users, groups: "Request_*", "Authorization_RequestDenied"
 	svcAuthMethods                // policy and authentication methods: lowerCamel codes, innerError.message
+	svcMail                       // Exchange (sendMail): "ErrorAccessDenied", "ErrorInvalidRecipients"
 )
 
 func jsonReply(status int, body any) reply { return reply{status: status, body: body} }

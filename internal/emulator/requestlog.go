@@ -32,6 +32,7 @@ type counters struct {
 	Reads         int64            `json:"reads"`
 	Writes        int64            `json:"writes"`
 	TokenRequests int64            `json:"tokenRequests"`
+	KeyVault      int64            `json:"keyVaultRequests"`
 	ByRoute       map[string]int64 `json:"byRoute"`
 	ByStatus      map[string]int64 `json:"byStatus"`
 }
@@ -89,6 +90,8 @@ func (s *tenantState) record(tenantID string, x *exchange, status int, faultID s
 		if x.issuesToken {
 			c.TokenRequests++
 		}
+	case "keyvault":
+		c.KeyVault++
 	}
 	return e
 }

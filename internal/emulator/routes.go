@@ -85,6 +85,13 @@ func buildRoutes() []*route {
 	add(post, "groups/{id}/checkMemberGroups", svcDirectory, permMembershipRead, (*call).checkMemberGroups).readOnly = true
 	add(post, "directoryObjects/getByIds", svcDirectory, permDirectoryObject, (*call).getByIds).readOnly = true
 
+	// Delivery (manager.go, mail.go).
+	add(get, "users/{id}/manager", svcDirectory, permUserRead, (*call).getManager)
+	add(get, "users/{id}/manager/$ref", svcDirectory, permUserRead, (*call).getManagerRef)
+	add(http.MethodPut, "users/{id}/manager/$ref", svcDirectory, permUserWrite, (*call).setManager)
+	add(del, "users/{id}/manager/$ref", svcDirectory, permUserWrite, (*call).deleteManager)
+	add(post, "users/{id}/sendMail", svcMail, permMailSend, (*call).sendMail)
+
 	// Authentication methods policy (spec §2, §3).
 	const policyRoot = "policies/authenticationMethodsPolicy"
 	const configs = policyRoot + "/authenticationMethodConfigurations"

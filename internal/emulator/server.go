@@ -54,6 +54,7 @@ type Emulator struct {
 	defaultTenantID     string
 
 	secrets secretStore
+	vaults  vaultRegistry // Key Vault names are global, like their DNS names (keyvault.go)
 
 	tenantsMu sync.RWMutex
 	tenants   map[string]*tenant // by lowercase id
@@ -166,6 +167,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveControl(w, r)
 	case isGraphPath(p):
 		e.serveGraph(w, r)
+	case isKeyVaultPath(p):
+		e.serveKeyVault(w, r)
 	default:
 		e.serveTokenSide(w, r)
 	}

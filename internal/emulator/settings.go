@@ -48,6 +48,16 @@ type Settings struct {
 	AllowDollarInUserPrincipalName bool   `json:"allowDollarInUserPrincipalName"`
 	DollarUserPath                 string `json:"dollarUserPath"`
 	GetByIdsRepresentation         string `json:"getByIdsRepresentation"`
+
+	// Delivery: manager, mail and Key Vault (manager.go, mail.go, keyvault.go).
+	DeleteMissingManager          string `json:"deleteMissingManager"`
+	UnknownSenderErrorCode        string `json:"unknownSenderErrorCode"`
+	MailboxNotEnabledStatus       int    `json:"mailboxNotEnabledStatus"`
+	GuestMailboxes                bool   `json:"guestMailboxes"`
+	KeyVaultIDStyle               string `json:"keyVaultIdStyle"`
+	KeyVaultAccessModel           string `json:"keyVaultAccessModel"`
+	KeyVaultExpiredSecretGet      string `json:"keyVaultExpiredSecretGet"`
+	KeyVaultUnknownSecretVersions string `json:"keyVaultUnknownSecretVersions"`
 }
 
 func defaultSettings() Settings {
@@ -78,6 +88,13 @@ func defaultSettings() Settings {
 		AllowDollarInUserPrincipalName: true,
 		DollarUserPath:                 "reject",
 		GetByIdsRepresentation:         "full",
+		DeleteMissingManager:           "notFound",
+		UnknownSenderErrorCode:         "ErrorInvalidUser",
+		MailboxNotEnabledStatus:        404,
+		KeyVaultIDStyle:                "canonical",
+		KeyVaultAccessModel:            "rbac",
+		KeyVaultExpiredSecretGet:       "allow",
+		KeyVaultUnknownSecretVersions:  "empty",
 	}
 }
 
@@ -109,6 +126,8 @@ func (s Settings) validate() error {
 		return fmt.Errorf("startDateTimePastToleranceSeconds and maxStartDateTimeDays must not be negative")
 	case s.UnknownMethodErrorCode == "" || s.UnknownUserOnMethodsErrorCode == "":
 		return fmt.Errorf("error codes must not be empty")
+	case s.MailboxNotEnabledStatus != 400 && s.MailboxNotEnabledStatus != 403 && s.MailboxNotEnabledStatus != 404:
+		return fmt.Errorf("mailboxNotEnabledStatus must be 400, 403 or 404")
 	}
 	for _, err := range []error{
 		oneOf("targetPrecedence", s.TargetPrecedence, "exclude", "include"),
@@ -122,6 +141,12 @@ func (s Settings) validate() error {
 		oneOf("signInPromptedMethods", s.SignInPromptedMethods, "registered", "none"),
 		oneOf("dollarUserPath", s.DollarUserPath, "reject", "rejectLiteral", "allow"),
 		oneOf("getByIdsRepresentation", s.GetByIdsRepresentation, "full", "default"),
+		oneOf("deleteMissingManager", s.DeleteMissingManager, "notFound", "noContent"),
+		oneOf("unknownSenderErrorCode", s.UnknownSenderErrorCode, "ErrorInvalidUser", "ResourceNotFound"),
+		oneOf("keyVaultIdStyle", s.KeyVaultIDStyle, "canonical", "emulator"),
+		oneOf("keyVaultAccessModel", s.KeyVaultAccessModel, "rbac", "open", "deny"),
+		oneOf("keyVaultExpiredSecretGet", s.KeyVaultExpiredSecretGet, "allow", "forbid"),
+		oneOf("keyVaultUnknownSecretVersions", s.KeyVaultUnknownSecretVersions, "empty", "notFound"),
 	} {
 		if err != nil {
 			return err

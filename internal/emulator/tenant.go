@@ -42,6 +42,8 @@ type tenantState struct {
 	faultSeq int
 
 	log requestLog
+
+	delivery deliveryState // managers, mailboxes, sent mail, mail access policies, Key Vaults (delivery.go)
 }
 
 // app is an app registration with its service principal in this tenant.
@@ -107,6 +109,7 @@ func (e *Emulator) newTenantState() *tenantState {
 		tapPolicy:  defaultTAPPolicy(),
 		configs:    defaultMethodConfigurations(),
 		apps:       map[string]*app{},
+		delivery:   newDeliveryState(),
 	}
 	s.rng = newFaultRNG(s.settings.FaultSeed)
 	s.root = defaultRootPolicy(time.Now().UTC())

@@ -205,6 +205,7 @@ type Counters struct {
 	Reads         int64            `json:"reads"`
 	Writes        int64            `json:"writes"`
 	TokenRequests int64            `json:"tokenRequests"`
+	KeyVault      int64            `json:"keyVaultRequests"`
 	ByRoute       map[string]int64 `json:"byRoute"`
 	ByStatus      map[string]int64 `json:"byStatus"`
 }

@@ -44,7 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	tenantID := fs.String("tenant-id", "", "id of the default tenant (default: a random GUID)")
 	latency := fs.Duration("latency", 0, "latency added to every Graph and token request")
 	verbose := fs.Bool("v", false, "log one line per request to stderr")
-	seedPath := fs.String("seed", "", "a JSON file of users, groups and methods to create in the default tenant")
+	seedPath := fs.String("seed", "", "a JSON file of users, groups, methods, managers, mailboxes and vaults to create in the default tenant")
 	seedVars := fs.String("seed-tfvars", "", "with -seed: write the ids Graph assigned as a Terraform variables file (.tfvars.json)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -117,6 +117,7 @@ func writeEnvFile(path string, emu *emulator.Emulator) error {
 		{"SSL_CERT_FILE", bundle},
 		{"ENTRA_EMULATOR_URL", emu.URL()},
 		{"ENTRA_EMULATOR_CA_FILE", ca},
+		{"ENTRA_EMULATOR_KEYVAULT_URL", emu.URL() + "/_keyvault"}, // a vault's URI is this plus "/" + its name
 	}
 	var b strings.Builder
 	for _, v := range vars {

@@ -66,6 +66,7 @@ func TestRunWritesAndRemovesEnvFile(t *testing.T) {
 		"export SSL_CERT_FILE='" + filepath.Join(dir, "state", "ca-bundle.pem") + "'\n",
 		"export ENTRA_EMULATOR_URL='" + lines[0] + "'\n",
 		"export ENTRA_EMULATOR_CA_FILE='" + filepath.Join(dir, "state", "ca.pem") + "'\n",
+		"export ENTRA_EMULATOR_KEYVAULT_URL='" + lines[0] + "/_keyvault'\n",
 	} {
 		if !strings.Contains(env, want) {
 			t.Errorf("env file lacks %q:\n%s", want, env)
