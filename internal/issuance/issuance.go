@@ -129,6 +129,9 @@ func (e *Engine) Check(ctx context.Context, userRef string, req tap.PassRequest,
 	for _, p := range tap.CheckPassRequest(policy, req, e.now()) {
 		if planned {
 			p.Detail += " (Checked against the policy as this run's entra_temporary_access_pass_policy will leave it.)"
+		} else if p.Attribute != "start_date_time" {
+			// The same check runs again while applying: a saved plan whose policy changed meanwhile fails here.
+			p.Detail += " If this appears while applying a saved plan, the tenant's policy changed after the plan: plan again."
 		}
 		findings = append(findings, Finding{Attribute: p.Attribute, Summary: p.Summary, Detail: p.Detail})
 	}
