@@ -286,3 +286,45 @@ func TestAccAuth_blockTokenFileBeatsEnvironmentToken(t *testing.T) {
 		}},
 	})
 }
+
+// Spacelift: the run's token is in /mnt/workspace/spacelift.oidc (and SPACELIFT_OIDC_TOKEN); the stack sets
+// ARM_USE_OIDC, ARM_TENANT_ID, ARM_CLIENT_ID and ARM_OIDC_TOKEN_FILE_PATH, and the provider block names nothing.
+func TestAccAuth_spaceliftTokenFileFromTheEnvironment(t *testing.T) {
+	tenant := acctest.NewTenant(t)
+	const subject = "space:legacy:stack:entra-passes:run_type:TRACKED:scope:write"
+	app, err := acctest.Control().CreateApp(context.Background(), tenant.TenantID, control.App{
+		Roles: []string{"Policy.Read.AuthenticationMethod"}, FederatedSubjects: []string{subject},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := acctest.Control().FederatedToken(context.Background(), subject, "api://AzureADTokenExchange")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ARM_CLIENT_SECRET", "")
+	t.Setenv("SPACELIFT_OIDC_TOKEN", token)
+	t.Setenv("ARM_USE_OIDC", "true")
+	t.Setenv("ARM_TENANT_ID", tenant.TenantID)
+	t.Setenv("ARM_CLIENT_ID", app.ClientID)
+	t.Setenv("ARM_OIDC_TOKEN_FILE_PATH", writeFile(t, "spacelift.oidc", token))
+	acctest.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+terraform {
+  required_providers {
+    entra = {
+      source = %q
+    }
+  }
+}
+
+provider "entra" {}
+
+data "entra_temporary_access_pass_policy" "this" {}
+`, acctest.ProviderSource),
+			ConfigStateChecks: readsThePolicy,
+		}},
+	})
+}
