@@ -294,3 +294,17 @@ func TestGitHubActionsTokenRequest(t *testing.T) {
 		t.Errorf("the error must not repeat the request token or the answer: %v", err)
 	}
 }
+
+// An Azure CLI that is not installed is unavailable; as the last method, its report ends the sign-in.
+func TestAzureCLINotInstalledIsUnavailable(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	cred, err := NewCredential(Config{UseCLI: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cred.GetToken(context.Background(), graphScope)
+	if err == nil || !strings.Contains(err.Error(), "1. Azure CLI (use_cli / ARM_USE_CLI (az login)): unavailable\n") ||
+		!strings.Contains(err.Error(), "executable not found on path") {
+		t.Errorf("got %v", err)
+	}
+}
