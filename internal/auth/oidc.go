@@ -11,13 +11,17 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
 
 // The audience Entra expects in a federated token (workload identity federation).
 const federatedTokenAudience = "api://AzureADTokenExchange"
 
-// The Azure DevOps OIDC token API version, as used by azidentity's AzurePipelinesCredential.
-const adoOIDCAPIVersion = "7.1"
+// systemOIDCRequestURIEnv is where the Azure Pipelines agent puts System.OidcRequestUri, and where
+// azidentity's AzurePipelinesCredential reads it from.
+const systemOIDCRequestURIEnv = "SYSTEM_OIDCREQUESTURI"
 
 func (cfg Config) oidcSettings() string {
 	switch {
@@ -32,8 +36,27 @@ func (cfg Config) oidcSettings() string {
 	}
 }
 
-// oidcAssertion returns a fresh federated token each time it is called: CI tokens are short-lived, and a
-// token file is rewritten by its issuer (Kubernetes, Terraform Cloud), so nothing is cached here.
+// oidcCredential builds the federated credential. A token or token file is exchanged by azidentity's
+// ClientAssertionCredential; an Azure Pipelines service connection uses azidentity's
+// AzurePipelinesCredential, which requests the job's ID token itself.
+func (cfg Config) oidcCredential(opts azcore.ClientOptions) (azcore.TokenCredential, error) {
+	if cfg.OIDCToken == "" && cfg.OIDCTokenFilePath == "" && cfg.ADOPipelineServiceConnectionID != "" {
+		return azidentity.NewAzurePipelinesCredential(cfg.TenantID, cfg.ClientID, cfg.ADOPipelineServiceConnectionID, cfg.OIDCRequestToken,
+			&azidentity.AzurePipelinesCredentialOptions{
+				ClientOptions:              opts,
+				DisableInstanceDiscovery:   cfg.DisableInstanceDiscovery,
+				AdditionallyAllowedTenants: cfg.AdditionallyAllowedTenants,
+			})
+	}
+	return azidentity.NewClientAssertionCredential(cfg.TenantID, cfg.ClientID, cfg.oidcAssertion, &azidentity.ClientAssertionCredentialOptions{
+		ClientOptions:              opts,
+		DisableInstanceDiscovery:   cfg.DisableInstanceDiscovery,
+		AdditionallyAllowedTenants: cfg.AdditionallyAllowedTenants,
+	})
+}
+
+// oidcAssertion returns the federated token whenever azidentity needs a new access token: a token file is
+// re-read each time, because its issuer may rewrite it (Kubernetes, HCP Terraform, Spacelift).
 func (cfg Config) oidcAssertion(ctx context.Context) (string, error) {
 	switch {
 	case cfg.OIDCToken != "":
@@ -48,11 +71,59 @@ func (cfg Config) oidcAssertion(ctx context.Context) (string, error) {
 			return "", errors.New("oidc_token_file_path names an empty file")
 		}
 		return tok, nil
-	case cfg.ADOPipelineServiceConnectionID != "":
-		return cfg.requestFederatedToken(ctx, http.MethodPost, adoTokenURL(cfg.OIDCRequestURL, cfg.ADOPipelineServiceConnectionID), "oidcToken")
 	default:
-		return cfg.requestFederatedToken(ctx, http.MethodGet, githubTokenURL(cfg.OIDCRequestURL), "value")
+		return cfg.requestGitHubToken(ctx)
 	}
+}
+
+// requestGitHubToken asks GitHub Actions for an ID token (GET ACTIONS_ID_TOKEN_REQUEST_URL&audience=...).
+//
+// Hand-written because azidentity v1.15 has no credential for GitHub Actions' token request URL: its
+// ClientAssertionCredential takes the token from this callback, and its AzurePipelinesCredential speaks
+// only the Azure DevOps protocol. Errors never include the request token or the response body, which
+// could hold a token.
+func (cfg Config) requestGitHubToken(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, githubTokenURL(cfg.OIDCRequestURL), nil)
+	if err != nil {
+		return "", fmt.Errorf("building the OIDC token request: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+cfg.OIDCRequestToken)
+	req.Header.Set("Accept", "application/json")
+	client := cfg.HTTPClient
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		if verr := trustFailure(err); verr != nil {
+			te := &TrustError{Host: req.URL.Host, Err: verr}
+			if l := attemptLogFrom(ctx); l != nil {
+				l.setTrust(te)
+			}
+			return "", fmt.Errorf("requesting an OIDC token from oidc_request_url: %w", te)
+		}
+		return "", fmt.Errorf("requesting an OIDC token from oidc_request_url: %w", redactURLError(err))
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return "", fmt.Errorf("reading the OIDC token response: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("oidc_request_url answered HTTP %d; check that the job may request ID tokens (GitHub: permissions id-token: write) and that oidc_request_token is current", resp.StatusCode)
+	}
+	var parsed struct {
+		Value string `json:"value"`
+	}
+	if err := json.Unmarshal(body, &parsed); err != nil {
+		return "", errors.New("oidc_request_url did not answer with JSON")
+	}
+	if parsed.Value == "" {
+		return "", errors.New(`oidc_request_url answered without a "value" field`)
+	}
+	return parsed.Value, nil
 }
 
 func githubTokenURL(base string) string {
@@ -64,59 +135,6 @@ func githubTokenURL(base string) string {
 	q.Set("audience", federatedTokenAudience)
 	u.RawQuery = q.Encode()
 	return u.String()
-}
-
-func adoTokenURL(base, connectionID string) string {
-	u, err := url.Parse(base)
-	if err != nil {
-		return base
-	}
-	q := u.Query()
-	q.Set("api-version", adoOIDCAPIVersion)
-	q.Set("serviceConnectionId", connectionID)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-// requestFederatedToken asks the CI system for an ID token. Errors never include the request token or
-// the response body, which could hold a token.
-func (cfg Config) requestFederatedToken(ctx context.Context, method, tokenURL, field string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, tokenURL, nil)
-	if err != nil {
-		return "", fmt.Errorf("building the OIDC token request: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+cfg.OIDCRequestToken)
-	req.Header.Set("Accept", "application/json")
-	if method == http.MethodPost {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("requesting an OIDC token from oidc_request_url: %w", redactURLError(err))
-	}
-	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return "", fmt.Errorf("reading the OIDC token response: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("oidc_request_url answered HTTP %d; check that the job may request ID tokens (GitHub: permissions id-token: write) and that oidc_request_token is current", resp.StatusCode)
-	}
-	var parsed map[string]any
-	if err := json.Unmarshal(body, &parsed); err != nil {
-		return "", errors.New("oidc_request_url did not answer with JSON")
-	}
-	tok, _ := parsed[field].(string)
-	if tok == "" {
-		return "", fmt.Errorf("oidc_request_url answered without a %q field", field)
-	}
-	return tok, nil
 }
 
 // redactURLError drops the URL from a transport error: the query string of a CI token URL can carry secrets.

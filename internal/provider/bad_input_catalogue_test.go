@@ -83,7 +83,7 @@ func TestAccBadInputCatalogue(t *testing.T) {
 
 	cases := []badInput{
 		// Provider block.
-		{"unknown cloud", providerBlock(`environment = "azurecloud"`), errorMatching(`"azurecloud" is not supported: use one of`, "usgovernment")},
+		{"unknown cloud", providerBlock(`environment = "azurecloud"`), errorMatching("Invalid Attribute Value Match", "environment", "usgovernment", `got: "azurecloud"`)},
 		{"graph endpoint over http", providerBlock(`msgraph_endpoint = "http://graph.contoso.local"`), errorMatching("msgraph_endpoint", "must be an absolute https:// URL")},
 		{"authority host without scheme", providerBlock(`authority_host = "login.microsoftonline.us"`), errorMatching("authority_host", "must be an absolute https:// URL")},
 		{"malformed tenant id", providerBlock(`client_id = "x"`+"\n"+`environment = "public"`) + "\n", nil}, // replaced below

@@ -87,13 +87,14 @@ func (p *entraProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 		MarkdownDescription: "Manage Microsoft Entra ID **Temporary Access Pass** (TAP) as code: the tenant's TAP policy, " +
 			"passes issued without ever being stored (ephemeral resource), and the recovery of users who lost their authentication methods.\n\n" +
 			"The provider signs in the way the `azuread` and `msgraph` providers do and reads the same `ARM_*` environment variables. " +
-			"It tries every enabled method in this order: client secret, client certificate, OIDC federated token, AKS workload identity, " +
-			"managed identity, Azure CLI.",
+			"The methods that are configured are tried in this order: client secret, client certificate, OIDC federated token, " +
+			"AKS workload identity, managed identity, Azure CLI. A configured method that fails ends the sign-in with its error; only a " +
+			"method that is unavailable (no managed identity on the host) passes on to the next.",
 		Attributes: map[string]schema.Attribute{
 			"environment": str("environment",
 				"The Microsoft cloud: `public` (default, alias `global`), `usgovernment` (US Gov L4, GCC High, alias `usgovernmentl4`), "+
 					"`dod` (US Gov L5, alias `usgovernmentl5`) or `china` (21Vianet). It selects the sign-in host and the Microsoft Graph endpoint.",
-				false, validators.OneOfCaseInsensitive(auth.EnvironmentNames()...)),
+				false, stringvalidator.OneOfCaseInsensitive(auth.EnvironmentNames()...)),
 			"msgraph_endpoint": str("msgraph_endpoint",
 				"Overrides the Microsoft Graph root for a private or sovereign deployment, e.g. `https://graph.microsoft.us`. An absolute `https://` URL without the `/v1.0` segment.",
 				false, validators.HTTPSURL()),
@@ -120,9 +121,11 @@ func (p *entraProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			"oidc_token_file_path": str("oidc_token_file_path", "Path to a file holding the OIDC ID token; it is re-read at every sign-in.", false),
 			"oidc_request_token": str("oidc_request_token",
 				"The bearer token for the OIDC provider's token request URL (GitHub Actions sets `ACTIONS_ID_TOKEN_REQUEST_TOKEN`; Azure Pipelines maps `System.AccessToken`).", true),
-			"oidc_request_url": str("oidc_request_url", "The URL from which to request an OIDC ID token (GitHub Actions and Azure Pipelines set it).", false),
+			"oidc_request_url": str("oidc_request_url", "The URL from which to request an OIDC ID token (GitHub Actions and Azure Pipelines set it). "+
+				"With `ado_pipeline_service_connection_id` it must be left unset or equal `SYSTEM_OIDCREQUESTURI`, which Microsoft's `AzurePipelinesCredential` reads.", false),
 			"ado_pipeline_service_connection_id": str("ado_pipeline_service_connection_id",
-				"The Azure DevOps service connection ID to request the OIDC token for, when running in Azure Pipelines.", false),
+				"The Azure DevOps service connection ID to request the OIDC token for, when running in Azure Pipelines. The token is requested with "+
+					"`oidc_request_token` (map `System.AccessToken` into `SYSTEM_ACCESSTOKEN`) from `SYSTEM_OIDCREQUESTURI`, again whenever a new access token is needed.", false),
 			"use_aks_workload_identity": boolean("use_aks_workload_identity",
 				"Sign in with AKS workload identity, reading `AZURE_CLIENT_ID`, `AZURE_TENANT_ID` and `AZURE_FEDERATED_TOKEN_FILE` as injected by the AKS webhook. Defaults to `false`."),
 			"use_msi": boolean("use_msi", "Sign in with the managed identity of the machine Terraform runs on. Set `client_id` for a user-assigned identity. Defaults to `false`."),
@@ -220,12 +223,8 @@ func newClient(m entraProviderModel, version string) (*graph.Client, map[string]
 		TenantID:                       s.string("tenant_id", m.TenantID),
 		ClientID:                       s.fileOr("client_id", m.ClientID, "client_id_file_path", m.ClientIDFilePath),
 		ClientSecret:                   s.fileOr("client_secret", m.ClientSecret, "client_secret_file_path", m.ClientSecretFilePath),
-		ClientCertificate:              s.string("client_certificate", m.ClientCertificate),
-		ClientCertificatePath:          s.string("client_certificate_path", m.ClientCertificatePath),
 		ClientCertificatePassword:      s.string("client_certificate_password", m.ClientCertificatePassword),
 		UseOIDC:                        s.bool("use_oidc", m.UseOIDC, false),
-		OIDCToken:                      s.string("oidc_token", m.OIDCToken),
-		OIDCTokenFilePath:              s.string("oidc_token_file_path", m.OIDCTokenFilePath),
 		OIDCRequestToken:               s.string("oidc_request_token", m.OIDCRequestToken),
 		OIDCRequestURL:                 s.string("oidc_request_url", m.OIDCRequestURL),
 		ADOPipelineServiceConnectionID: s.string("ado_pipeline_service_connection_id", m.ADOPipelineServiceConnectionID),
@@ -234,7 +233,12 @@ func newClient(m entraProviderModel, version string) (*graph.Client, map[string]
 		UseCLI:                         s.bool("use_cli", m.UseCLI, true),
 		AuthorityHost:                  authority,
 		DisableInstanceDiscovery:       s.bool("disable_instance_discovery", m.DisableInstanceDiscovery, false),
+		HCPDynamicCredentials:          strings.EqualFold(strings.TrimSpace(os.Getenv("TFC_AZURE_PROVIDER_AUTH")), "true"),
 	}
+	// A value and a path to a file holding it are one setting: whichever the provider block gives wins over
+	// both environment variables, so an aliased block's *_file_path beats ARM_* meant for the default one.
+	cfg.ClientCertificate, cfg.ClientCertificatePath = s.valueOrPath("client_certificate", m.ClientCertificate, "client_certificate_path", m.ClientCertificatePath)
+	cfg.OIDCToken, cfg.OIDCTokenFilePath = s.valueOrPath("oidc_token", m.OIDCToken, "oidc_token_file_path", m.OIDCTokenFilePath)
 	if cfg.UseAKSWorkloadIdentity {
 		// The AKS webhook injects these; explicit settings win.
 		if cfg.ClientID == "" {

@@ -161,7 +161,7 @@ func TestAccAuth_nothingWorksListsWhatWasTried(t *testing.T) {
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	tc := readsPolicyAs(tenant, "use_cli = true")
 	tc.Steps[0].ConfigStateChecks = nil
-	tc.Steps[0].ExpectError = errorMatching("Could not sign in to Microsoft Entra ID", "Tried, in order:", "Azure CLI", "az login")
+	tc.Steps[0].ExpectError = outputMatching("Could not sign in to Microsoft Entra ID", "Sign-in methods, in the order they are tried", "Azure CLI", "failed", "az login")
 	acctest.Test(t, tc)
 }
 

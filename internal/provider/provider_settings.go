@@ -95,6 +95,23 @@ func (s *settings) bool(attr string, v types.Bool, def bool) bool {
 	return b
 }
 
+// valueOrPath resolves a setting that is given either as a value or as the path of a file holding it, and
+// returns one of the two: the provider block's value, else the block's path, else the value's environment
+// variable, else the path's. The file is not read here; its reader re-reads it when it needs it.
+func (s *settings) valueOrPath(attr string, v types.String, pathAttr string, pv types.String) (value, path string) {
+	if !v.IsNull() && !v.IsUnknown() && strings.TrimSpace(v.ValueString()) != "" {
+		return strings.TrimSpace(v.ValueString()), ""
+	}
+	if !pv.IsNull() && !pv.IsUnknown() && strings.TrimSpace(pv.ValueString()) != "" {
+		return "", strings.TrimSpace(pv.ValueString())
+	}
+	if val, _ := lookupEnv(attr); val != "" {
+		return val, ""
+	}
+	path, _ = lookupEnv(pathAttr)
+	return "", path
+}
+
 // fileOr returns the value of attr, or the trimmed content of the file named by fileAttr. The provider
 // block wins over the environment: a value or file path set in the block beats ARM_* variables.
 func (s *settings) fileOr(attr string, v types.String, fileAttr string, fv types.String) string {

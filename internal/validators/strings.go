@@ -85,19 +85,6 @@ func HTTPSURL() validator.String {
 	}}
 }
 
-// OneOfCaseInsensitive accepts any of values, ignoring case.
-func OneOfCaseInsensitive(values ...string) validator.String {
-	desc := "must be one of: " + strings.Join(values, ", ")
-	return stringCheck{desc, func(s string) string {
-		for _, v := range values {
-			if strings.EqualFold(v, s) {
-				return ""
-			}
-		}
-		return fmt.Sprintf("%q is not supported: use one of %s.", s, strings.Join(values, ", "))
-	}}
-}
-
 // RFC3339 requires a timestamp with a time zone, e.g. 2026-12-01T08:00:00+01:00.
 func RFC3339() validator.String {
 	return stringCheck{"must be an RFC 3339 timestamp with a time zone", func(s string) string {
