@@ -54,8 +54,8 @@ func appSignIn(t *testing.T, tenant *acctest.Tenant, roles []string) func() {
 }
 
 // A pipeline can plan with a read-only identity and apply with the writing one: the plan of a
-// configuration with the policy resource, a managed pass, an ephemeral pass (issue = terraform.applying)
-// and the data sources only reads, and Graph refuses none of it; applying it with the read-only identity
+// configuration with the policy resource, a managed pass kept in state, a pass handed over through the
+// ephemeral resource, and the data sources only reads, and Graph refuses none of it; applying it with the read-only identity
 // fails on the first writes with the permission to grant; the writing identity applies it; and the
 // read-only identity then refreshes it (reading the managed pass back) and finds nothing to change.
 func TestAccLeastPrivilege_readOnlyIdentityPlansButCannotApply(t *testing.T) {
@@ -80,9 +80,14 @@ resource "entra_temporary_access_pass" "ada" {
   lifetime_in_minutes = 60
 }
 
+resource "entra_temporary_access_pass" "bob" {
+  user_id  = %[2]q
+  delivery = { ephemeral = true }
+}
+
 ephemeral "entra_temporary_access_pass" "bob" {
-  user_id = %[2]q
-  issue   = terraform.applying
+  pass_id  = entra_temporary_access_pass.bob.id
+  applying = terraform.applying
 }
 `, ada.ID, bob.ID))
 

@@ -133,8 +133,12 @@ func TestAccTemporaryAccessPassListResource_query(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
 		Steps: []resource.TestStep{{
+			// The query file may hold only list blocks: the terraform and provider blocks stay in the .tf file of
+			// this first step, which terraform-plugin-testing keeps in the working directory for the next.
+			Config: tenant.Config(`data "entra_temporary_access_pass_policy" "this" {}`),
+		}, {
 			Query: true,
-			Config: tenant.ProviderBlock() + fmt.Sprintf(`
+			Config: fmt.Sprintf(`
 list "entra_temporary_access_pass" "cohort" {
   provider = entra
   config {

@@ -448,15 +448,15 @@ func (r *temporaryAccessPassResource) Create(ctx context.Context, req resource.C
 	if !ok {
 		return
 	}
-	// The plan resolved the user; a user created in this run is resolved now, waiting for replication.
-	userRef := plan.UserObjectID.ValueString()
-	if plan.UserObjectID.IsUnknown() {
-		userRef = config.UserID.ValueString()
-	}
-	user, err := r.data.engine.Resolve(ctx, userRef, issuance.ApplyPatience)
-	if err != nil {
-		addUserError(&resp.Diagnostics, config.UserID.ValueString(), err)
-		return
+	// The plan resolved the user (Terraform plans again while applying, so even a user created in this run is
+	// resolved by now); only when it could not is the user looked up here, waiting for replication.
+	user := &graph.User{ID: plan.UserObjectID.ValueString(), UserPrincipalName: plan.UserPrincipalName.ValueString()}
+	if plan.UserObjectID.IsUnknown() || plan.UserPrincipalName.IsUnknown() {
+		var err error
+		if user, err = r.data.engine.Resolve(ctx, config.UserID.ValueString(), issuance.ApplyPatience); err != nil {
+			addUserError(&resp.Diagnostics, config.UserID.ValueString(), err)
+			return
+		}
 	}
 	var removeTypes []string
 	resp.Diagnostics.Append(plan.RemoveMethods.ElementsAs(ctx, &removeTypes, false)...)

@@ -163,7 +163,10 @@ func TestAccTemporaryAccessPassResource_sameUserInAnyFormAndInPlaceUpdate(t *tes
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(passAddr, plancheck.ResourceActionUpdate),
 				}},
-				Check: func(*terraform.State) error { passesIssued(t, tenant, 2, "after rewriting the start's offset"); return nil },
+				Check: func(*terraform.State) error {
+					passesIssued(t, tenant, 2, "after rewriting the start's offset")
+					return nil
+				},
 			},
 			{
 				Config: passInState(tenant, grace.UserPrincipalName, ""),

@@ -122,7 +122,11 @@ func TestAccUserAuthenticationMethodsRemoveAction_trigger(t *testing.T) {
 		t.Skip("actions are a Terraform 1.14 feature")
 	}
 	tenant := acctest.NewTenant(t)
-	margaret := phoneUser(tenant)
+	// Her phone held Authenticator, her default method, and her phone number; Graph deletes both (a default
+	// phone number it would refuse, graph-spec §5.2, as TestUserAuthenticationMethodsRemoveAction_protocol shows).
+	margaret := tenant.CreateUser("margaret")
+	tenant.SeedMethod(margaret.ID, control.Method{"type": "microsoftAuthenticator", "displayName": "Lost phone", "isDefault": true})
+	tenant.SeedMethod(margaret.ID, control.Method{"type": "phone", "phoneType": "mobile", "phoneNumber": "+1 4255550100"})
 	acctest.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
