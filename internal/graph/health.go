@@ -105,6 +105,9 @@ type failure struct {
 	phase string
 }
 
+// failureOther is a transport error classify does not recognize.
+var failureOther = failure{kind: FailureOther}
+
 // classify inspects a transport error. ok is false for errors that are not about the connection (a
 // cancelled context, a request that could not be built).
 func classify(err error) (failure, bool) {
@@ -359,7 +362,7 @@ func (h *endpointHealth) failed(ctx context.Context, host string, err error, f f
 			h.probing = false
 			h.downAt = now
 		}
-		return h.down, 0
+		return h.down.forAttempt(f), 0
 	}
 	if h.failingSince.IsZero() {
 		h.failingSince = start
@@ -379,7 +382,19 @@ func (h *endpointHealth) failed(ctx context.Context, host string, err error, f f
 	tflog.Error(MaskSecrets(ctx), "Microsoft Graph is unreachable; failing every further request at once", map[string]any{
 		"endpoint": h.endpoint, "kind": string(f.kind), "attempts": h.attempts, "elapsed": elapsed.String(), "error": causeText(err),
 	})
-	return h.down, 0
+	return h.down.forAttempt(f), 0
+}
+
+// forAttempt is the verdict as reported to a request whose own last attempt failed with f: when that
+// attempt may have reached Graph (a connection dropped after sending), NotSent must not say otherwise,
+// so that a creation is still reconciled.
+func (e *UnreachableError) forAttempt(f failure) *UnreachableError {
+	if f.notSent {
+		return e
+	}
+	c := *e
+	c.notSent = false
+	return &c
 }
 
 // connectBackoff is the wait before connection retry n (1-based): doubling from base, capped, jittered

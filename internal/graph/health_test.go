@@ -364,3 +364,35 @@ type timeoutErr struct{}
 func (timeoutErr) Error() string   { return "i/o timeout" }
 func (timeoutErr) Timeout() bool   { return true }
 func (timeoutErr) Temporary() bool { return true }
+
+// A transport error of no known kind (an HTTP/2 GOAWAY) is still retried on a read.
+func TestUnknownTransportErrorsAreRetriedOnReads(t *testing.T) {
+	var attempts atomic.Int32
+	transport := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		if attempts.Add(1) == 1 {
+			return nil, errors.New("http2: server sent GOAWAY and closed the connection; LastStreamID=1, ErrCode=NO_ERROR")
+		}
+		return (&policyAnswer{}).RoundTrip(req)
+	})
+	client := newTestClient(t, "https://graph.example.com", Reachability{BaseDelay: 10 * time.Millisecond}, transport)
+	if _, err := client.GetTAPPolicy(context.Background()); err != nil || attempts.Load() != 2 {
+		t.Fatalf("got %v after %d attempts", err, attempts.Load())
+	}
+}
+
+// A creation whose own attempt dropped after sending keeps NotSent false even when its failure brings the
+// verdict: Graph may have created the pass.
+func TestVerdictOnADroppedCreationIsNotNotSent(t *testing.T) {
+	transport := roundTripFunc(func(*http.Request) (*http.Response, error) {
+		return nil, errors.New("read tcp 127.0.0.1:1->127.0.0.1:2: read: connection reset by peer")
+	})
+	client := newTestClient(t, "https://graph.example.com", Reachability{Budget: time.Nanosecond}, transport)
+	_, err := client.CreateTAP(context.Background(), "u", NewTAP{})
+	var u *UnreachableError
+	if !errors.As(err, &u) || NotSent(err) {
+		t.Fatalf("want the verdict with NotSent false, got %v (NotSent %v)", err, NotSent(err))
+	}
+	if _, err := client.ListTAPs(context.Background(), "u"); !NotSent(err) {
+		t.Errorf("a later call refused by the verdict was not sent: %v", err)
+	}
+}

@@ -188,10 +188,14 @@ func (m retryMiddleware) Intercept(pipeline khttp.Pipeline, index int, req *http
 		var wake <-chan struct{}
 		switch {
 		case err != nil:
-			failure, isConnection := classify(err)
-			if ctx.Err() != nil || !isConnection {
+			if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 				m.health.released(probe)
 				return resp, err
+			}
+			failure, known := classify(err)
+			if !known {
+				// Any other transport error (an HTTP/2 GOAWAY, a malformed answer): no answer either.
+				failure = failureOther
 			}
 			connectAttempt++
 			verdict, next := m.health.failed(ctx, req.URL.Host, err, failure, connectAttempt, start, probe)
