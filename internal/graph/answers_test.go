@@ -166,6 +166,9 @@ func TestClockSkewIsMeasuredAndNamed(t *testing.T) {
 		if got := client.Now().Sub(time.Now()); (got - tt.skew).Abs() > 1500*time.Millisecond {
 			t.Errorf("Now() is %s off this machine's clock, want about %s", got, tt.skew)
 		}
+		if note := client.SkewNote(); note != tt.says {
+			t.Errorf("SkewNote() = %q, want %q", note, tt.says)
+		}
 		gerr, _ := AsError(err)
 		switch {
 		case tt.says == "" && (gerr == nil || gerr.ClockSkew != 0 || strings.Contains(err.Error(), "clock")):

@@ -78,6 +78,15 @@ func (c *Client) Skew() time.Duration { return c.clock.skew() }
 // since Graph refuses a start in the past by its own clock.
 func (c *Client) Now() time.Time { return c.clock.now().Add(c.clock.skew()) }
 
+// SkewNote describes the skew in words when it exceeds a minute ("Graph's clock is 10m0s ahead of this
+// machine"), for messages about times; "" otherwise.
+func (c *Client) SkewNote() string {
+	if skew := c.Skew(); skew > significantSkew || skew < -significantSkew {
+		return describeSkew(skew)
+	}
+	return ""
+}
+
 // describeSkew says how far Graph's clock is off in words, e.g. "Graph's clock is 10m0s ahead of this
 // machine".
 func describeSkew(skew time.Duration) string {
