@@ -5,9 +5,11 @@ package graph
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	kiotaauth "github.com/microsoft/kiota-authentication-azure-go"
@@ -26,7 +28,11 @@ type Options struct {
 	UserAgent string
 	// Retry tunes the handling of throttling and transient failures; the zero value means DefaultRetryPolicy.
 	Retry RetryPolicy
-	// Transport replaces the HTTP transport under the middleware (nil: a clone of http.DefaultTransport).
+	// Reachability tunes how an endpoint that gives no answer is detected; the zero value means
+	// DefaultReachability.
+	Reachability Reachability
+	// Transport replaces the HTTP transport under the middleware (nil: a clone of http.DefaultTransport with
+	// the timeouts of Reachability).
 	Transport http.RoundTripper
 }
 
@@ -34,6 +40,10 @@ type Options struct {
 type Client struct {
 	sdk      *msgraphsdk.GraphServiceClient
 	endpoint string
+	health   *endpointHealth
+	clock    *graphClock
+	cred     azcore.TokenCredential
+	scope    string
 }
 
 // New builds a client. No request is made until the first call.
@@ -47,9 +57,15 @@ func New(opts Options) (*Client, error) {
 	}
 	root := endpoint.String()
 
+	reach := opts.Reachability.withDefaults()
+	health := newEndpointHealth(root, reach)
+	clock := &graphClock{now: time.Now}
+	scope := root + "/.default"
+	cred := &stickyCredential{inner: opts.Credential, probeAfter: reach.ProbeAfter, now: time.Now}
+
 	// Tokens are only attached for hosts on this list; the configured endpoint is the one we trust.
 	authProvider, err := kiotaauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(
-		opts.Credential, []string{root + "/.default"}, []string{endpoint.Hostname()})
+		cred, []string{scope}, []string{endpoint.Hostname()})
 	if err != nil {
 		return nil, fmt.Errorf("graph: %w", err)
 	}
@@ -62,14 +78,17 @@ func New(opts Options) (*Client, error) {
 		khttp.NewUserAgentHandlerWithOptions(&khttp.UserAgentHandlerOptions{Enabled: true, ProductName: userAgentProduct(opts.UserAgent), ProductVersion: userAgentVersion(opts.UserAgent)}),
 		khttp.NewParametersNameDecodingHandler(),
 		khttp.NewRedirectHandler(),
+		userKeyMiddleware{},
 		// No CompressionHandler: Graph accepts plain JSON, and gzipping bodies of a few hundred bytes cost
 		// 40% of the provider's CPU per pass in the benchmarks.
-		newRetryMiddleware(retry),
+		nonJSONErrorMiddleware{},
+		newRetryMiddleware(retry, health),
+		clockMiddleware{clock: clock},
 		logMiddleware{},
 	}
 	transport := opts.Transport
 	if transport == nil {
-		transport = khttp.GetDefaultTransport()
+		transport = defaultTransport(reach)
 	}
 	httpClient := &http.Client{
 		Transport: khttp.NewCustomTransportWithParentTransport(transport, middleware...),
@@ -82,7 +101,24 @@ func New(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("graph: %w", err)
 	}
 	adapter.SetBaseUrl(root + "/v1.0")
-	return &Client{sdk: msgraphsdk.NewGraphServiceClient(adapter), endpoint: root}, nil
+	return &Client{sdk: msgraphsdk.NewGraphServiceClient(adapter), endpoint: root, health: health, clock: clock, cred: cred, scope: scope}, nil
+}
+
+// defaultTransport is Kiota's default transport (a clone of http.DefaultTransport, HTTP/2, proxy from the
+// environment) with bounded connects, TLS handshakes and waits for an answer, so that a dead endpoint is
+// noticed in seconds rather than after the operating system's TCP timeout.
+func defaultTransport(r Reachability) http.RoundTripper {
+	base, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return khttp.GetDefaultTransport()
+	}
+	t := base.Clone()
+	t.ForceAttemptHTTP2 = true
+	t.DisableCompression = false
+	t.DialContext = (&net.Dialer{Timeout: r.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = r.ConnectTimeout
+	t.ResponseHeaderTimeout = r.AnswerTimeout
+	return t
 }
 
 // Endpoint returns the Graph root this client talks to.

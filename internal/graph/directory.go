@@ -61,7 +61,7 @@ func (c *Client) CheckMemberGroups(ctx context.Context, userID string, groupIDs 
 		body.SetGroupIds(chunk)
 		resp, err := c.sdk.Users().ByUserId(userID).CheckMemberGroups().PostAsCheckMemberGroupsPostResponse(ctx, body, nil)
 		if err != nil {
-			return nil, wrap(ctx, operation{"checking the group memberships of user " + userID, permGroupRead}, err)
+			return nil, wrap(ctx, operation{"checking the group memberships of user " + userID, permMemberCheck}, err)
 		}
 		for _, id := range resp.GetValue() {
 			member[strings.ToLower(id)] = true
@@ -122,7 +122,7 @@ func objectType(obj models.DirectoryObjectable) string {
 // ListGroupUsers returns every user in the group, directly or through nested groups, following Graph's
 // pages.
 func (c *Client) ListGroupUsers(ctx context.Context, groupID string) ([]User, error) {
-	op := operation{"listing the members of group " + groupID, permGroupRead}
+	op := operation{"listing the members of group " + groupID, permGroupMembers}
 	builder := c.sdk.Groups().ByGroupId(groupID).TransitiveMembers()
 	resp, err := builder.Get(ctx, &groups.ItemTransitiveMembersRequestBuilderGetRequestConfiguration{
 		QueryParameters: &groups.ItemTransitiveMembersRequestBuilderGetQueryParameters{Select: userSelect},

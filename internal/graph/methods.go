@@ -39,7 +39,7 @@ type AuthenticationMethod struct {
 
 // ListMethods returns every registered method of the user.
 func (c *Client) ListMethods(ctx context.Context, userID string) ([]AuthenticationMethod, error) {
-	op := operation{"listing the authentication methods of user " + userID, permMethodRead}
+	op := operation{"listing the authentication methods of user " + userID, methodReadPermission(ctx)}
 	resp, err := c.sdk.Users().ByUserId(userID).Authentication().Methods().Get(ctx, nil)
 	if err != nil {
 		return nil, wrap(ctx, op, err)
@@ -92,6 +92,9 @@ func methodFromModel(m models.AuthenticationMethodable) AuthenticationMethod {
 // Passwords cannot be deleted.
 func (c *Client) DeleteMethod(ctx context.Context, userID string, m AuthenticationMethod) error {
 	op := operation{fmt.Sprintf("removing %s method %s of user %s", m.Type, m.ID, userID), permMethodWrite}
+	if m.Type == MethodTemporaryAccessPass {
+		op.permission = permTAPWrite
+	}
 	auth := c.sdk.Users().ByUserId(userID).Authentication()
 	var err error
 	switch m.Type {

@@ -16,8 +16,8 @@ import (
 	khttp "github.com/microsoft/kiota-http-go"
 )
 
-// RetryPolicy decides how throttled (429) and unavailable (503, 504) answers, and dropped connections on
-// idempotent requests, are retried. Waiting never goes past the operation's deadline (its Terraform timeout):
+// RetryPolicy decides how throttled (429) and unavailable (503, 504) answers are retried (attempts that get
+// no answer at all follow Reachability). Waiting never goes past the operation's deadline (its Terraform timeout):
 // when the next wait would, the last answer is returned and becomes a clear error.
 type RetryPolicy struct {
 	// MaxAttempts is the number of attempts per request, the first included.
@@ -129,33 +129,47 @@ func idempotent(req *http.Request) bool {
 
 type retryMiddleware struct {
 	policy RetryPolicy
+	health *endpointHealth
 	now    func() time.Time
-	sleep  func(context.Context, time.Duration) error
+	// sleep waits d, or less when ctx is done (its error is returned) or wake is closed (nil is returned).
+	sleep func(ctx context.Context, d time.Duration, wake <-chan struct{}) error
 }
 
-func newRetryMiddleware(p RetryPolicy) retryMiddleware {
-	return retryMiddleware{policy: p, now: time.Now, sleep: sleepContext}
+func newRetryMiddleware(p RetryPolicy, health *endpointHealth) retryMiddleware {
+	return retryMiddleware{policy: p, health: health, now: time.Now, sleep: sleepContext}
 }
 
-func sleepContext(ctx context.Context, d time.Duration) error {
+// sleepContext waits d, returning early with ctx's error when it is done, or with nil when wake closes.
+// Every wait of the client goes through it, so an interrupt (Terraform cancels the request contexts on
+// Ctrl-C and StopProvider) ends any retry at once.
+func sleepContext(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-wake:
+		return nil
 	case <-t.C:
 		return nil
 	}
 }
 
-// Intercept implements khttp.Middleware.
+// Intercept implements khttp.Middleware. HTTP answers that ask for patience (429, 503, 504) are retried up
+// to MaxAttempts, honouring Retry-After; attempts that get no answer at all are retried within the shared
+// reachability budget of the endpoint (see Reachability), after which every request fails at once.
 func (m retryMiddleware) Intercept(pipeline khttp.Pipeline, index int, req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	body, err := bufferBody(req)
 	if err != nil {
 		return nil, err
 	}
+	connectAttempt := 0
 	for attempt := 1; ; attempt++ {
+		probe, down, err := m.health.admit()
+		if err != nil {
+			return nil, err
+		}
 		try := req.Clone(ctx)
 		if body != nil {
 			try.Body = io.NopCloser(bytes.NewReader(body))
@@ -164,17 +178,41 @@ func (m retryMiddleware) Intercept(pipeline khttp.Pipeline, index int, req *http
 		if attempt > 1 {
 			try.Header.Set("Retry-Attempt", strconv.Itoa(attempt-1))
 		}
+		start := m.now()
 		resp, err := pipeline.Next(try, index)
+		if err == nil {
+			m.health.answered(ctx)
+		}
 
 		var wait time.Duration
+		var wake <-chan struct{}
 		switch {
 		case err != nil:
-			if ctx.Err() != nil || !idempotent(req) || attempt >= m.policy.MaxAttempts {
+			if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+				m.health.released(probe)
 				return resp, err
 			}
-			wait = m.policy.backoff(attempt)
-			tflog.Warn(MaskSecrets(ctx), "Microsoft Graph connection failed; retrying", map[string]any{
-				"method": req.Method, "path": req.URL.Path, "attempt": attempt, "wait": wait.String(), "error": err.Error(),
+			failure, known := classify(err)
+			if !known {
+				// Any other transport error (an HTTP/2 GOAWAY, a malformed answer): no answer either.
+				failure = failureOther
+			}
+			connectAttempt++
+			verdict, next := m.health.failed(ctx, req.URL.Host, err, failure, connectAttempt, start, probe)
+			if verdict != nil {
+				return nil, verdict
+			}
+			if !failure.notSent && !idempotent(req) {
+				// The request may have reached Graph: the caller reconciles (a creation is not resent blindly).
+				return resp, err
+			}
+			if deadline, ok := ctx.Deadline(); ok && m.now().Add(next).After(deadline) {
+				return resp, err
+			}
+			wait, wake = next, down
+			tflog.Warn(MaskSecrets(ctx), "Microsoft Graph gave no answer; retrying", map[string]any{
+				"method": req.Method, "path": req.URL.Path, "attempt": attempt, "kind": string(failure.kind),
+				"wait": wait.String(), "error": causeText(err),
 			})
 		case retryableStatus(resp.StatusCode) && attempt < m.policy.MaxAttempts:
 			if after, ok := retryAfter(resp.Header, m.now()); ok {
@@ -196,7 +234,7 @@ func (m retryMiddleware) Intercept(pipeline khttp.Pipeline, index int, req *http
 		default:
 			return resp, err
 		}
-		if err := m.sleep(ctx, wait); err != nil {
+		if err := m.sleep(ctx, wait, wake); err != nil {
 			return nil, err
 		}
 	}

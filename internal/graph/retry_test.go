@@ -48,15 +48,16 @@ func dropped() (*http.Response, error) { return nil, errors.New("connection rese
 // recordingSleep replaces waiting, so tests run instantly and can assert the waits.
 type recordingSleep struct{ waits []time.Duration }
 
-func (r *recordingSleep) sleep(_ context.Context, d time.Duration) error {
+func (r *recordingSleep) sleep(_ context.Context, d time.Duration, _ <-chan struct{}) error {
 	r.waits = append(r.waits, d)
 	return nil
 }
 
 func newTestRetry(sleeper *recordingSleep) retryMiddleware {
-	m := newRetryMiddleware(RetryPolicy{MaxAttempts: 5, BaseDelay: time.Second, MaxDelay: 8 * time.Second})
+	m := newRetryMiddleware(RetryPolicy{MaxAttempts: 5, BaseDelay: time.Second, MaxDelay: 8 * time.Second}, newEndpointHealth("https://graph.microsoft.com", DefaultReachability))
 	m.sleep = sleeper.sleep
 	m.now = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
+	m.health.now = m.now
 	return m
 }
 

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
@@ -48,7 +49,7 @@ func (c *Client) CreateTAP(ctx context.Context, userID string, req NewTAP) (*Tem
 	}
 	m, err := c.sdk.Users().ByUserId(userID).Authentication().TemporaryAccessPassMethods().Post(ctx, body, nil)
 	if err != nil {
-		return nil, wrap(ctx, operation{"issuing a Temporary Access Pass for user " + userID, permTAPWrite}, err)
+		return nil, c.annotateSkew(wrap(ctx, operation{"issuing a Temporary Access Pass for user " + userID, permTAPWrite}, err))
 	}
 	tap := tapFromModel(m)
 	tap.Value = deref(m.GetTemporaryAccessPass())
@@ -59,7 +60,7 @@ func (c *Client) CreateTAP(ctx context.Context, userID string, req NewTAP) (*Tem
 func (c *Client) ListTAPs(ctx context.Context, userID string) ([]TemporaryAccessPass, error) {
 	resp, err := c.sdk.Users().ByUserId(userID).Authentication().TemporaryAccessPassMethods().Get(ctx, nil)
 	if err != nil {
-		return nil, wrap(ctx, operation{"listing the Temporary Access Passes of user " + userID, permTAPRead}, err)
+		return nil, wrap(ctx, operation{"listing the Temporary Access Passes of user " + userID, tapReadPermission(ctx)}, err)
 	}
 	passes := make([]TemporaryAccessPass, 0, len(resp.GetValue()))
 	for _, m := range resp.GetValue() {
@@ -73,7 +74,7 @@ func (c *Client) GetTAP(ctx context.Context, userID, id string) (*TemporaryAcces
 	m, err := c.sdk.Users().ByUserId(userID).Authentication().TemporaryAccessPassMethods().
 		ByTemporaryAccessPassAuthenticationMethodId(id).Get(ctx, nil)
 	if err != nil {
-		return nil, wrap(ctx, operation{"reading Temporary Access Pass " + id + " of user " + userID, permTAPRead}, err)
+		return nil, wrap(ctx, operation{"reading Temporary Access Pass " + id + " of user " + userID, tapReadPermission(ctx)}, err)
 	}
 	tap := tapFromModel(m)
 	return &tap, nil
@@ -84,6 +85,20 @@ func (c *Client) DeleteTAP(ctx context.Context, userID, id string) error {
 	err := c.sdk.Users().ByUserId(userID).Authentication().TemporaryAccessPassMethods().
 		ByTemporaryAccessPassAuthenticationMethodId(id).Delete(ctx, nil)
 	return wrap(ctx, operation{"revoking Temporary Access Pass " + id + " of user " + userID, permTAPWrite}, err)
+}
+
+// annotateSkew adds the measured clock skew to Graph's refusal of a start in the past ("Invalid
+// StartDateTime specified. It can not be a time in the past.", graph-spec §4.2) when the skew is large
+// enough to explain it: the start was in the future by this machine's clock, not by Graph's.
+func (c *Client) annotateSkew(err error) error {
+	gerr, ok := AsError(err)
+	if !ok || !strings.Contains(gerr.Message, "Invalid StartDateTime") {
+		return err
+	}
+	if skew := c.Skew(); skew > significantSkew || skew < -significantSkew {
+		gerr.ClockSkew = skew
+	}
+	return err
 }
 
 func tapFromModel(m models.TemporaryAccessPassAuthenticationMethodable) TemporaryAccessPass {

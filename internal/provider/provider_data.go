@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -59,51 +60,139 @@ func providerDataFrom(in any, diags *diag.Diagnostics) *providerData {
 // policyCache reads the tenant's TAP policy once per provider process and shares it between every
 // pass being validated or issued; the policy resource writes through it so that later reads in the same
 // run see its changes.
+//
+// Its mutex is never held across a Graph call: concurrent callers share one read in flight and wait for
+// it (or for their own context), and a read that fails is remembered for the run, so that N passes get
+// one failure, not N reads with a retry budget each. A read cut short by its own context (every caller
+// gave up, or the first caller's deadline passed) is not remembered.
 type policyCache struct {
 	client *graph.Client
 
 	mu     sync.Mutex
 	policy *tap.Policy
+	// failure is the error of the last read, remembered for Get until a read or a write succeeds.
+	failure error
+	// gen counts writes (Set, Forget): a read started before a write does not satisfy a Refresh after it.
+	gen    uint64
+	flight *policyRead
 	// planned is the policy as a plan of the policy resource in this run will leave it.
 	planned *tap.Policy
 }
 
-// Get returns the cached policy, reading it on first use. Concurrent first callers wait for one read.
-func (c *policyCache) Get(ctx context.Context) (tap.Policy, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.policy == nil {
-		p, err := c.client.GetTAPPolicy(ctx)
-		if err != nil {
-			return tap.Policy{}, err
-		}
-		c.policy = p
-	}
-	return *c.policy, nil
+// policyRead is one read of the policy in flight, shared by every caller waiting for it.
+type policyRead struct {
+	gen     uint64
+	done    chan struct{}
+	policy  tap.Policy
+	err     error
+	waiters int
+	cancel  context.CancelFunc
 }
 
-// Refresh reads the policy from Graph and updates the cache.
-func (c *policyCache) Refresh(ctx context.Context) (tap.Policy, error) {
-	p, err := c.client.GetTAPPolicy(ctx)
-	if err != nil {
+// Get returns the cached policy, reading it on first use; a failed read is returned again without a new
+// read.
+func (c *policyCache) Get(ctx context.Context) (tap.Policy, error) {
+	c.mu.Lock()
+	if c.policy != nil {
+		p := *c.policy
+		c.mu.Unlock()
+		return p, nil
+	}
+	if c.failure != nil {
+		err := c.failure
+		c.mu.Unlock()
 		return tap.Policy{}, err
 	}
-	c.Set(*p)
-	return *p, nil
+	return c.join(ctx)
+}
+
+// Refresh reads the policy from Graph and updates the cache. Concurrent refreshes share one read.
+func (c *policyCache) Refresh(ctx context.Context) (tap.Policy, error) {
+	c.mu.Lock()
+	return c.join(ctx)
+}
+
+// join waits for the read in flight, starting one if none of the current generation is. It is called
+// with c.mu held and releases it.
+func (c *policyCache) join(ctx context.Context) (tap.Policy, error) {
+	f := c.flight
+	if f == nil || f.gen != c.gen {
+		f = c.start(ctx)
+	}
+	f.waiters++
+	c.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.policy, f.err
+	case <-ctx.Done():
+		c.mu.Lock()
+		f.waiters--
+		if f.waiters == 0 {
+			// Nobody waits for it any more (an interrupt cancels every caller): stop it, and let the next
+			// caller start afresh.
+			f.cancel()
+			if c.flight == f {
+				c.flight = nil
+			}
+		}
+		c.mu.Unlock()
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return tap.Policy{}, fmt.Errorf("reading the Temporary Access Pass policy: interrupted (%w)", ctx.Err())
+		}
+		return tap.Policy{}, fmt.Errorf("reading the Temporary Access Pass policy: gave up when the operation's timeout ran out (%w)", ctx.Err())
+	}
+}
+
+// start begins a shared read. Its context keeps the first caller's values (the logger) and deadline but
+// not its cancellation: it is cancelled when every waiter has given up. Called with c.mu held.
+func (c *policyCache) start(ctx context.Context) *policyRead {
+	readCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancelDeadline context.CancelFunc
+		readCtx, cancelDeadline = context.WithDeadline(readCtx, deadline)
+		cancelParent := cancel
+		cancel = func() { cancelDeadline(); cancelParent() }
+	}
+	f := &policyRead{gen: c.gen, done: make(chan struct{}), cancel: cancel}
+	c.flight = f
+	go func() {
+		defer cancel()
+		p, err := c.client.GetTAPPolicy(readCtx)
+		c.mu.Lock()
+		if c.flight == f {
+			c.flight = nil
+		}
+		switch {
+		case err == nil:
+			f.policy = *p
+			if c.gen == f.gen {
+				c.policy, c.failure = p, nil
+			}
+		case readCtx.Err() == nil && c.gen == f.gen:
+			c.failure = err
+		}
+		f.err = err
+		c.mu.Unlock()
+		close(f.done)
+	}()
+	return f
 }
 
 // Set records a policy this process just wrote or read.
 func (c *policyCache) Set(p tap.Policy) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.policy = &p
+	c.gen++
+	c.policy, c.failure = &p, nil
 }
 
-// Forget drops the cached policy, e.g. after a reset whose result Graph does not return.
+// Forget drops the cached policy (and a remembered failure), e.g. after a reset whose result Graph does
+// not return.
 func (c *policyCache) Forget() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.policy = nil
+	c.gen++
+	c.policy, c.failure = nil, nil
 }
 
 // SetPlanned records the policy a planned change of the policy resource will write. Passes planned in

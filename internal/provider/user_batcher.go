@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/entra-tap/terraform-provider-entra/internal/graph"
@@ -20,7 +21,7 @@ type userBatcher struct {
 	client *graph.Client
 
 	mu       sync.Mutex
-	pending  map[string][]chan userResult
+	pending  map[string][]userWaiter
 	inFlight bool
 	// oneByOne is set once getByIds is refused (it needs Directory.Read.All, where a single user
 	// read needs only User.Read.All): lookups then go one per user.
@@ -32,11 +33,18 @@ type userResult struct {
 	err  error
 }
 
+// userWaiter is one Get waiting for its lookup; the request that serves it is abandoned once every
+// waiter it serves has given up (an interrupt cancels them all at once).
+type userWaiter struct {
+	ctx context.Context
+	ch  chan userResult
+}
+
 // batchLimit is Graph's maximum number of ids in one getByIds request.
 const batchLimit = 1000
 
 func newUserBatcher(client *graph.Client) *userBatcher {
-	return &userBatcher{client: client, pending: map[string][]chan userResult{}}
+	return &userBatcher{client: client, pending: map[string][]userWaiter{}}
 }
 
 // Get returns the user with this object id. A user that does not exist (or has not replicated yet)
@@ -49,7 +57,7 @@ func (b *userBatcher) Get(ctx context.Context, id string) (*graph.User, error) {
 		b.mu.Unlock()
 		return b.client.GetUser(ctx, id)
 	}
-	b.pending[key] = append(b.pending[key], ch)
+	b.pending[key] = append(b.pending[key], userWaiter{ctx: ctx, ch: ch})
 	start := !b.inFlight
 	b.inFlight = true
 	b.mu.Unlock()
@@ -73,7 +81,7 @@ func (b *userBatcher) sendAll() {
 			b.mu.Unlock()
 			return
 		}
-		batch := map[string][]chan userResult{}
+		batch := map[string][]userWaiter{}
 		for id, waiters := range b.pending {
 			if len(batch) == batchLimit {
 				break
@@ -86,14 +94,33 @@ func (b *userBatcher) sendAll() {
 	}
 }
 
-func (b *userBatcher) send(batch map[string][]chan userResult) {
+func (b *userBatcher) send(batch map[string][]userWaiter) {
 	ids := make([]string, 0, len(batch))
-	for id := range batch {
+	var first context.Context
+	waiting := 0
+	for id, waiters := range batch {
 		ids = append(ids, id)
+		waiting += len(waiters)
+		if first == nil && len(waiters) > 0 {
+			first = waiters[0].ctx
+		}
 	}
-	// The waiters have contexts of their own; the shared request gets a bound of its own.
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// The waiters have contexts of their own; the shared request keeps the first one's values (its
+	// logger), has a bound of its own, and is cancelled when every waiter has given up.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(first), 2*time.Minute)
 	defer cancel()
+	var remaining atomic.Int64
+	remaining.Store(int64(waiting))
+	for _, waiters := range batch {
+		for _, w := range waiters {
+			stop := context.AfterFunc(w.ctx, func() {
+				if remaining.Add(-1) == 0 {
+					cancel()
+				}
+			})
+			defer stop()
+		}
+	}
 	found, err := b.client.GetUsersByID(graph.MaskSecrets(ctx), ids)
 	if errors.Is(err, graph.ErrForbidden) {
 		b.mu.Lock()
@@ -102,7 +129,7 @@ func (b *userBatcher) send(batch map[string][]chan userResult) {
 		for id, waiters := range batch {
 			user, err := b.client.GetUser(graph.MaskSecrets(ctx), id)
 			for _, w := range waiters {
-				w <- userResult{user: user, err: err}
+				w.ch <- userResult{user: user, err: err}
 			}
 		}
 		return
@@ -119,7 +146,7 @@ func (b *userBatcher) send(batch map[string][]chan userResult) {
 			r.user = &u
 		}
 		for _, w := range waiters {
-			w <- r
+			w.ch <- r
 		}
 	}
 }

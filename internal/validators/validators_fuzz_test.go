@@ -67,14 +67,20 @@ func FuzzParseRFC3339(f *testing.F) {
 // FuzzUserIDOrUPN checks IsGUID, IsUPN and the GUID and UserIDOrUPN validators:
 //   - nothing panics;
 //   - IsGUID implies a length of 36, the 8-4-4-4-12 dash positions, no '@', and agreement with tap.IsObjectID;
-//   - IsUPN implies exactly one '@' with something on both sides and no whitespace, '/', '\' or '?';
+//   - IsUPN implies exactly one '@' with something on both sides, only the ASCII letters, digits and
+//     ' . - _ ! # ^ ~ $ of Entra's username policy, no '.' right before the '@', a dotted domain, and the
+//     policy's lengths (64 before the '@', 48 after, 113 in all);
 //   - the UserIDOrUPN validator reports an error exactly when the value is neither, and GUID exactly when it
-//     is not a GUID.
+//     is not a GUID; an error about a character names the attribute and quotes the policy.
 func FuzzUserIDOrUPN(f *testing.F) {
 	for _, s := range []string{
 		"0b8f4d3c-1a2b-4c5d-8e9f-000000000001", "0B8F4D3C-1A2B-4C5D-8E9F-00000000000A", "{0b8f4d3c-1a2b-4c5d-8e9f-000000000001}",
 		"0b8f4d3c1a2b4c5d8e9f000000000001", "0b8f4d3c-1a2b-4c5d-8e9f-000000000001\n", "adele.vance@contoso.onmicrosoft.com",
 		"adele@", "@contoso.com", "a@b@c", "a b@c", "john#EXT#@contoso.onmicrosoft.com", "ﬀ@ｃｏｎｔｏｓｏ.com", "", "@",
+		"$adele@contoso.com", "o'neil@contoso.com", "adele.@contoso.com", "adele@contoso", "adele@-contoso.com", "adele@contoso..com",
+		"adele@contoso.com.", "adélie@contoso.com", "adele\tvance@contoso.com", "adele+tag@contoso.com", "a!#^~_-.b@sub.contoso.com",
+		"adele@contoso_ltd.com", strings.Repeat("a", 64) + "@contoso.com", strings.Repeat("a", 65) + "@contoso.com",
+		"a@" + strings.Repeat("b", 44) + ".com", "a@" + strings.Repeat("b", 45) + ".com", "adele\u200b@contoso.com",
 	} {
 		f.Add(s)
 	}
@@ -102,15 +108,56 @@ func FuzzUserIDOrUPN(f *testing.F) {
 			if local == "" || domain == "" || strings.Count(s, "@") != 1 || strings.ContainsAny(s, " \t\r\n/\\?") {
 				t.Fatalf("IsUPN(%q) accepted a value that is not name@domain", s)
 			}
+			if strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'.-_!#^~$@") != "" {
+				t.Fatalf("IsUPN(%q) accepted a character outside Entra's username policy", s)
+			}
+			if strings.HasSuffix(local, ".") || !strings.Contains(domain, ".") || len(s) > 113 || len(local) > 64 || len(domain) > 48 {
+				t.Fatalf("IsUPN(%q) accepted a value the username policy refuses (dot before @, domain, or length)", s)
+			}
 		}
 
-		if got, want := validateString(UserIDOrUPN(), s).Diagnostics.HasError(), !guid && !upn; got != want {
+		resp := validateString(UserIDOrUPN(), s)
+		if got, want := resp.Diagnostics.HasError(), !guid && !upn; got != want {
 			t.Fatalf("UserIDOrUPN on %q: error %v, IsGUID %v, IsUPN %v", s, got, guid, upn)
+		}
+		if resp.Diagnostics.HasError() && strings.Contains(s, "@") {
+			if detail := resp.Diagnostics[0].Detail(); !strings.HasPrefix(detail, "x ") || !strings.Contains(detail, "a user principal name is name@domain") {
+				t.Fatalf("UserIDOrUPN on %q: the error must start with the attribute and state the rules: %q", s, detail)
+			}
 		}
 		if got := validateString(GUID(), s).Diagnostics.HasError(); got != !guid {
 			t.Fatalf("GUID on %q: error %v, IsGUID %v", s, got, guid)
 		}
 	})
+}
+
+// The error names the attribute and the character, in words for the invisible ones.
+func TestUserIDOrUPNNamesTheBadCharacter(t *testing.T) {
+	for _, tt := range []struct{ value, want string }{
+		{"adele vance@contoso.com", "user_id contains ' ' (a space), which a user principal name cannot contain: a user principal name is name@domain"},
+		{"adele\u00a0vance@contoso.com", "user_id contains a non-breaking space (U+00A0), which a user principal name cannot contain"},
+		{"adélie@contoso.com", "user_id contains 'é' (U+00E9, a letter outside A-Z: accented and non-Latin letters are not allowed)"},
+		{"adele+tag@contoso.com", "user_id contains '+', which a user principal name cannot contain"},
+		{"adele\u200b@contoso.com", "user_id contains an invisible character (U+200B)"},
+		{"a@b@contoso.com", "user_id contains a second '@'"},
+		{"adele.@contoso.com", "user_id has a '.' right before the '@'"},
+		{"adele@contoso", "user_id has the domain \"contoso\", which is not a domain name"},
+		{"adele@contoso..com", "which is not a domain name"},
+		{strings.Repeat("a", 65) + "@contoso.com", "user_id has 65 characters before the '@', more than the 64"},
+		{"linus", "\"linus\" is neither an object id (GUID) nor a user principal name"},
+	} {
+		resp := &validator.StringResponse{}
+		UserIDOrUPN().ValidateString(context.Background(), validator.StringRequest{Path: path.Root("user_id"), ConfigValue: types.StringValue(tt.value)}, resp)
+		if !resp.Diagnostics.HasError() || !strings.Contains(resp.Diagnostics[0].Detail(), tt.want) {
+			t.Errorf("%q: got %v, want %q", tt.value, resp.Diagnostics, tt.want)
+		}
+	}
+	for _, ok := range []string{"adele@contoso.com", "$adele@contoso.com", "o'neil@contoso.com", "adele_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+		"a!#^~_-.b@sub.contoso-ltd.com", "0b8f4d3c-1a2b-4c5d-8e9f-000000000001"} {
+		if resp := validateString(UserIDOrUPN(), ok); resp.Diagnostics.HasError() {
+			t.Errorf("%q refused: %v", ok, resp.Diagnostics)
+		}
+	}
 }
 
 func validateString(v validator.String, s string) *validator.StringResponse {
