@@ -42,7 +42,7 @@ type Options struct {
 	Policies PolicySource
 	// UserByID looks a user up by object id (the provider batches these); nil sends one request per user.
 	UserByID func(ctx context.Context, id string) (*graph.User, error)
-	// Now is Graph's clock; nil means this machine's.
+	// Now is the clock passes are judged by; nil means Graph's, as the client estimates it.
 	Now func() time.Time
 	// Handovers keeps passes for the ephemeral hand-over; nil means a registry of the engine's own.
 	Handovers *Handovers
@@ -65,7 +65,7 @@ func New(o Options) *Engine {
 		e.userByID = o.Graph.GetUser
 	}
 	if e.now == nil {
-		e.now = time.Now
+		e.now = o.Graph.Now // Graph's clock, estimated from its Date headers
 	}
 	if e.handovers == nil {
 		e.handovers = NewHandovers()
@@ -127,6 +127,9 @@ func (e *Engine) Check(ctx context.Context, userRef string, req tap.PassRequest,
 	}
 	var findings []Finding
 	for _, p := range tap.CheckPassRequest(policy, req, e.now()) {
+		if note := e.graph.SkewNote(); p.Attribute == "start_date_time" && note != "" {
+			p.Detail += " " + note + ": check this machine's clock, or Graph's Date header (graph-spec §1.2)."
+		}
 		if planned {
 			p.Detail += " (Checked against the policy as this run's entra_temporary_access_pass_policy will leave it.)"
 		} else if p.Attribute != "start_date_time" {
@@ -186,6 +189,23 @@ func (e *Engine) checkUser(ctx context.Context, user graph.User, policy tap.Poli
 				"creating or updating this authentication method\". Add the user (or a group they belong to) to the policy's include_targets, or remove the exclusion."})
 	}
 	return findings, nil
+}
+
+// PermissionWarnings says, from the access token's own grants, what the identity signed in cannot do of what
+// this request needs. A plan identity may rightly be read-only (a pipeline that plans and applies with two
+// identities), so these are warnings; unknown grants (delegated tokens, directory roles) warn of nothing.
+func (e *Engine) PermissionWarnings(ctx context.Context, needs ...graph.Ability) []Finding {
+	grants, err := e.graph.Grants(ctx)
+	if err != nil {
+		return nil
+	}
+	var findings []Finding
+	for _, a := range grants.Missing(needs...) {
+		findings = append(findings, Finding{Attribute: "user_id", Warning: true, Summary: "The provider's identity cannot " + a.String(),
+			Detail: "The access token of the identity the provider signs in as does not grant " + a.Needs() + ". This plan only reads, so it can proceed; " +
+				"the apply will fail unless it runs as an identity that has it (HCP Terraform and pipelines often plan and apply with different identities)."})
+	}
+	return findings
 }
 
 // UserNotFound is the finding for a user_id that names nobody.

@@ -302,3 +302,56 @@ func BenchmarkIssue(b *testing.B) {
 		}
 	}
 }
+
+// Microsoft documents two readings of issuing to a user outside the policy's targets: Graph refuses, or Graph
+// creates a pass that cannot sign in. Under either, the user keeps every method and holds no pass.
+func TestOutOfScopeUserKeepsEveryMethodUnderBothReadings(t *testing.T) {
+	for _, allow := range []bool{false, true} {
+		t.Run(fmt.Sprintf("allowCreateOutOfScope=%v", allow), func(t *testing.T) {
+			tenant := acctest.NewTenant(t)
+			group, err := tenant.Graph.CreateGroup(context.Background(), "New starters")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tenant.EnableTAP(map[string]any{"includeTargets": []map[string]any{{"id": group.ID, "targetType": "group", "isRegistrationRequired": false}}})
+			if _, err := acctest.Control().PatchSettings(context.Background(), tenant.TenantID, control.Settings{"allowCreateOutOfScope": allow}); err != nil {
+				t.Fatal(err)
+			}
+			linus := tenant.LostKeyUser("linus") // not in the group
+			e := newEngine(t, tenant)
+			before := methodTypes(t, tenant, linus.ID)
+			_, err = e.Issue(context.Background(), issuance.IssueRequest{User: lookUp(t, e, linus.ID), RemoveMethods: []string{"all"}})
+			if err == nil || !strings.Contains(err.Error(), "no method was removed") {
+				t.Fatalf("want a refusal that removed nothing, got %v", err)
+			}
+			if after := methodTypes(t, tenant, linus.ID); fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Errorf("methods changed from %v to %v", before, after)
+			}
+			if passes, _ := tenant.Graph.ListTAPs(context.Background(), linus.ID); len(passes) != 0 {
+				t.Errorf("the user holds a pass that cannot sign in: %v", passes)
+			}
+		})
+	}
+}
+
+// The token's own grants say what a read-only plan identity cannot do; the full app warns of nothing.
+func TestPermissionWarningsFromTheTokensGrants(t *testing.T) {
+	tenant := acctest.NewTenant(t)
+	e := newEngine(t, tenant)
+	if w := e.PermissionWarnings(context.Background(), graph.IssuePasses, graph.RemoveMethods); len(w) != 0 {
+		t.Fatalf("the default app may do everything, got %+v", w)
+	}
+	reader, err := acctest.Control().CreateApp(context.Background(), tenant.TenantID, control.App{
+		Roles: []string{"Policy.Read.AuthenticationMethod", "User.Read.All", "UserAuthMethod-TAP.Read.All"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readOnly := *tenant
+	readOnly.ClientID, readOnly.ClientSecret = reader.ClientID, reader.ClientSecret
+	client := readOnly.GraphClient()
+	e = issuance.New(issuance.Options{Graph: client, Policies: tenantPolicy{client}})
+	w := e.PermissionWarnings(context.Background(), graph.IssuePasses, graph.RemoveMethods)
+	if len(w) != 2 || !w[0].Warning || !strings.Contains(w[0].Detail, "UserAuthMethod-TAP.ReadWrite.All") {
+		t.Fatalf("want two warnings naming the write permissions, got %+v", w)
+	}
+}

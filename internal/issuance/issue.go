@@ -57,6 +57,8 @@ type Issued struct {
 // Issue mints a pass, delivers it, then removes the methods asked for, in that order: a pass that cannot be
 // delivered is revoked and removes nothing, and a user never loses a method without holding a new pass.
 func (e *Engine) Issue(ctx context.Context, req IssueRequest) (*Issued, error) {
+	// A 403 on any read on the way names the write permission this needs, not the read's.
+	ctx = graph.ForIssuing(ctx)
 	progress := req.Progress
 	if progress == nil {
 		progress = func(string) {}
@@ -71,6 +73,15 @@ func (e *Engine) Issue(ctx context.Context, req IssueRequest) (*Issued, error) {
 		return nil, err
 	}
 	pass := Pass{TemporaryAccessPass: *minted, User: req.User}
+	if strings.EqualFold(pass.MethodUsabilityReason, "DisabledByPolicy") {
+		// Microsoft documents both readings: Graph refuses a pass for a user outside the policy's targets, or
+		// creates one that cannot sign in. A pass that cannot sign in is no pass: revoke it, remove nothing.
+		revokeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		revokeErr := e.graph.DeleteTAP(revokeCtx, pass.User.ID, pass.ID)
+		return nil, &Error{Step: StepIssue, User: req.User, PassID: pass.ID, Unusable: true, Revoked: revokeErr == nil || errors.Is(revokeErr, graph.ErrNotFound), RevokeErr: revokeErr,
+			Err: errors.New("the tenant's Temporary Access Pass policy does not let this user sign in with a pass: the user is outside its targets, or it is disabled")}
+	}
 	tflog.Info(ctx, "Issued a Temporary Access Pass", map[string]any{
 		"user_id": req.User.ID, "pass_id": pass.ID, "start": pass.StartDateTime.Format(time.RFC3339), "lifetime_in_minutes": pass.LifetimeInMinutes,
 	})
@@ -134,7 +145,8 @@ func (e *Engine) mint(ctx context.Context, user graph.User, body graph.NewTAP) (
 			}
 			wait = min(wait*2, 10*time.Second)
 			continue
-		case !outcomeUnknown(err):
+		case graph.NotSent(err), !outcomeUnknown(err):
+			// Graph refused, or never saw the request (an unreachable endpoint): no pass exists.
 			return nil, &Error{Step: StepIssue, User: user, Err: err}
 		}
 		return e.reissue(ctx, user, body, started, err)
@@ -199,7 +211,9 @@ type Error struct {
 	PassID  string
 	Revoked bool
 	// Unsure says a pass may exist that could not be looked for.
-	Unsure    bool
+	Unsure bool
+	// Unusable says Graph created a pass that cannot sign in (DisabledByPolicy).
+	Unusable  bool
 	RevokeErr error
 	// Channel is the delivery that failed; Delivered the ones that had succeeded before it.
 	Channel    string
@@ -221,6 +235,10 @@ func (e *Error) Error() string {
 	case StepIssue:
 		fmt.Fprintf(&b, "Issuing a pass for %s failed: %v.", who, e.Err)
 		switch {
+		case e.Unusable && e.Revoked:
+			fmt.Fprintf(&b, " Graph created pass %s as DisabledByPolicy; it has been revoked, and no method was removed. Add the user (or a group they belong to) to the policy's include_targets and apply again.", e.PassID)
+		case e.Unusable:
+			fmt.Fprintf(&b, " Graph created pass %s as DisabledByPolicy, and revoking it failed (%v): delete it. No method was removed.", e.PassID, e.RevokeErr)
 		case e.Revoked:
 			fmt.Fprintf(&b, " Graph had created pass %s without its answer reaching the provider; it has been revoked, so nobody holds a pass they did not receive. Apply again.", e.PassID)
 		case e.PassID != "":

@@ -84,6 +84,7 @@ func (e *Engine) RemoveMethods(ctx context.Context, userID string, types []strin
 	if len(types) == 0 {
 		return nil, nil, nil
 	}
+	ctx = graph.ForRemoving(ctx)
 	methods, err := e.graph.ListMethods(ctx, userID)
 	if err != nil {
 		return nil, nil, err

@@ -82,3 +82,17 @@ func failOnDiagnostics(t testing.TB, what string, diags []*tfprotov6.Diagnostic)
 
 // acctestEnabled reports whether acceptance tests run (they need the emulator's tenants).
 func acctestEnabled() bool { return os.Getenv("TF_ACC") != "" }
+
+// identitySchema returns the identity type of a resource.
+func (s protocolServer) identitySchema(t testing.TB, typeName string) tftypes.Type {
+	t.Helper()
+	resp, err := s.GetResourceIdentitySchemas(context.Background(), &tfprotov6.GetResourceIdentitySchemasRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, ok := resp.IdentitySchemas[typeName]
+	if !ok {
+		t.Fatalf("no identity schema for %s", typeName)
+	}
+	return schema.ValueType()
+}

@@ -285,6 +285,11 @@ func (r *temporaryAccessPassResource) ModifyPlan(ctx context.Context, req resour
 	if checked == nil {
 		return
 	}
+	needs := []graph.Ability{graph.IssuePasses}
+	if !config.RemoveMethods.IsNull() && len(config.RemoveMethods.Elements()) > 0 {
+		needs = append(needs, graph.RemoveMethods)
+	}
+	addFindings(&resp.Diagnostics, r.data.engine.PermissionWarnings(ctx, needs...))
 	r.claim(ctx, userRef, checked.User.ID, "", &resp.Diagnostics)
 	plan.UserObjectID = types.StringValue(checked.User.ID)
 	plan.UserPrincipalName = types.StringValue(checked.User.UserPrincipalName)

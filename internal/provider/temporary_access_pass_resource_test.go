@@ -6,7 +6,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -373,4 +376,75 @@ func TestAccTemporaryAccessPassResource_savedPlanAfterPolicyChange(t *testing.T)
 			},
 		},
 	})
+}
+
+// Graph's clock 10 minutes ahead of this machine: a start 3 minutes ahead by this machine is in the past for
+// Graph. The plan says so, naming the skew, instead of the apply failing with Graph's "in the past" (issue 12).
+func TestAccTemporaryAccessPassResource_clockSkewIsJudgedByGraph(t *testing.T) {
+	tenant := acctest.NewTenant(t)
+	tenant.EnableTAP(nil)
+	ada := tenant.CreateUser("ada")
+	if _, err := acctest.Control().AdvanceClock(context.Background(), tenant.TenantID, 10*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(3 * time.Minute).UTC().Format(time.RFC3339)
+	acctest.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      passInState(tenant, ada.ID, fmt.Sprintf("start_date_time = %q", start)),
+			ExpectError: errorMatching("Start time in the past", "by Graph's clock", "Graph's clock is 10m", "ahead of this machine"),
+		}},
+	})
+	passesIssued(t, tenant, 0, "after a plan refused for clock skew")
+}
+
+// Identity import checks the identity's values as string-id import does (issue 12).
+func TestTemporaryAccessPassResource_importIdentityIsChecked(t *testing.T) {
+	if !acctestEnabled() {
+		t.Skip("needs TF_ACC")
+	}
+	t.Parallel()
+	tenant := acctest.NewTenant(t)
+	server := newProtocolServer(t, tenant)
+	identitySchema := server.identitySchema(t, "entra_temporary_access_pass")
+	for name, identity := range map[string]map[string]tftypes.Value{
+		"user principal name for the object id": {"user_object_id": tftypes.NewValue(tftypes.String, "ada@contoso.com"), "id": tftypes.NewValue(tftypes.String, "6f1967b7-15e8-4935-ac26-d50770ed07a7")},
+		"pass id that is not a GUID":            {"user_object_id": tftypes.NewValue(tftypes.String, "7a3c1f2e-0000-0000-0000-000000000000"), "id": tftypes.NewValue(tftypes.String, "pass-1")},
+	} {
+		raw := objectValue(t, identitySchema, identity)
+		resp, err := server.ImportResourceState(context.Background(), &tfprotov6.ImportResourceStateRequest{
+			TypeName: "entra_temporary_access_pass", Identity: &tfprotov6.ResourceIdentityData{IdentityData: &raw},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Diagnostics) != 1 || resp.Diagnostics[0].Summary != "Invalid import id" || !strings.Contains(resp.Diagnostics[0].Detail, "both GUIDs") {
+			t.Errorf("%s: want the import refused as a string id would be, got %+v", name, resp.Diagnostics)
+		}
+	}
+}
+
+// A user deleted between the plan and the apply fails the apply within a bounded time, with the user named.
+func TestAccTemporaryAccessPassResource_userDeletedBetweenPlanAndApply(t *testing.T) {
+	tenant := acctest.NewTenant(t)
+	tenant.EnableTAP(nil)
+	ada := tenant.CreateUser("ada")
+	var deletedAt time.Time
+	acctest.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: passInState(tenant, ada.ID, ""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{checkFunc(func(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse) {
+				if err := tenant.Graph.DeleteUser(context.Background(), ada.ID); err != nil {
+					t.Fatal(err)
+				}
+				deletedAt = time.Now()
+			})}},
+			ExpectError: errorMatching("User not found", ada.ID),
+		}},
+	})
+	took := time.Since(deletedAt).Round(100 * time.Millisecond)
+	t.Logf("a user deleted between plan and apply: the apply failed %s later", took)
+	acctest.Report(fmt.Sprintf("deleted user (%s): the apply failed %s after the user was deleted", acctest.CLIName(), took))
+	passesIssued(t, tenant, 0, "for a deleted user")
 }

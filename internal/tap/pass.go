@@ -10,6 +10,9 @@ import (
 // SignInURL is where a user goes to sign in with a pass and register their methods.
 const SignInURL = "https://aka.ms/mysecurityinfo"
 
+// LastInstant is the last time RFC 3339 (four-digit years) and Graph's DateTimeOffset can write.
+var LastInstant = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+
 // StartGrace is how far in the past a requested start may lie and still mean "now": a start computed
 // from timestamp() is already a few seconds old when the pass is issued.
 const StartGrace = 5 * time.Minute
@@ -99,9 +102,16 @@ func CheckPassRequest(p Policy, r PassRequest, now time.Time) []Problem {
 		problems = append(problems, Problem{Attribute: "is_usable_once", Summary: "Reusable pass not allowed by the tenant policy",
 			Detail: "is_usable_once = false asks for a reusable pass, but the tenant's Temporary Access Pass policy makes every pass one-time (is_usable_once = true). Remove the argument or set it to true."})
 	}
+	if r.StartDateTime != nil {
+		if expiry := r.StartDateTime.Add(time.Duration(p.EffectiveLifetime(r)) * time.Minute); expiry.After(LastInstant) {
+			problems = append(problems, Problem{Attribute: "start_date_time", Summary: "Pass would expire after the year 9999",
+				Detail: fmt.Sprintf("start_date_time is %s and the pass lasts %d minutes, so it would expire after %s, which neither RFC 3339 nor Graph's "+
+					"DateTimeOffset can write. Choose an earlier start.", r.StartDateTime.UTC().Format(time.RFC3339), p.EffectiveLifetime(r), LastInstant.Format(time.RFC3339))})
+		}
+	}
 	if r.StartDateTime != nil && r.StartDateTime.Before(now.Add(-StartGrace)) {
 		problems = append(problems, Problem{Attribute: "start_date_time", Summary: "Start time in the past",
-			Detail: fmt.Sprintf("start_date_time is %s, which is in the past (now is %s). Graph only accepts a start in the future: choose a later time, or omit start_date_time for a pass that works immediately.",
+			Detail: fmt.Sprintf("start_date_time is %s, which is in the past (it is %s by Graph's clock). Graph only accepts a start in the future: choose a later time, or omit start_date_time for a pass that works immediately.",
 				r.StartDateTime.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))})
 	}
 	return problems

@@ -192,9 +192,16 @@ func RFC3339() validator.String {
 	}}
 }
 
+// leapSecond matches an RFC 3339 timestamp whose seconds are 60.
+var leapSecond = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:60(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$`)
+
 // ParseRFC3339 parses an RFC 3339 timestamp and explains a failure in words.
 func ParseRFC3339(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339, s)
+	if err != nil && leapSecond.MatchString(s) {
+		return time.Time{}, fmt.Errorf("%q names a leap second (:60). That is valid RFC 3339, but Go's time and Graph's DateTimeOffset cannot "+
+			"represent it, so Graph would refuse it: write :59 of the same minute, or :00 of the next", s)
+	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 timestamp. Write the date, time and offset, e.g. 2026-12-01T08:00:00+01:00 or 2026-12-01T07:00:00Z", s)
 	}
