@@ -72,7 +72,13 @@ func configureEnvironment(emu *emulator.Emulator) error {
 		}
 	}
 	def := emu.DefaultTenant()
+	journal, err := os.MkdirTemp("", "entra-handover-journal-")
+	if err != nil {
+		return err
+	}
 	env := map[string]string{
+		// The hand-over journal of the provider processes the tests start, away from the user's own.
+		"ENTRA_HANDOVER_JOURNAL_DIR": journal,
 		// The provider is served in-process, so the CA must be trusted by this process before any TLS use.
 		"SSL_CERT_FILE":                  emu.CABundleFile(),
 		"ARM_MSGRAPH_ENDPOINT":           emu.URL(),

@@ -25,6 +25,8 @@ type Handovers struct {
 type handover struct {
 	pass   Pass
 	revoke func(context.Context) error
+	// settled runs once the pass is confirmed, or revoked: nothing is left to repair.
+	settled func()
 	// opens counts reads not yet confirmed; read says the pass was read at least once.
 	opens int
 	read  bool
@@ -33,11 +35,15 @@ type handover struct {
 // NewHandovers returns an empty registry.
 func NewHandovers() *Handovers { return &Handovers{entries: map[string]*handover{}} }
 
-// Put keeps a pass for the hand-over; revoke deletes it from Graph.
-func (h *Handovers) Put(p Pass, revoke func(context.Context) error) {
+// Put keeps a pass for the hand-over; revoke deletes it from Graph; settled, when not nil, runs once the pass
+// is confirmed or revoked.
+func (h *Handovers) Put(p Pass, revoke func(context.Context) error, settled func()) {
+	if settled == nil {
+		settled = func() {}
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.entries[p.ID] = &handover{pass: p, revoke: revoke}
+	h.entries[p.ID] = &handover{pass: p, revoke: revoke, settled: settled}
 }
 
 // Open returns the pass with this id if this process minted it, and counts one read to be confirmed.
@@ -67,6 +73,7 @@ func (h *Handovers) Confirm(passID string) {
 	}
 	if e.read && e.opens == 0 {
 		delete(h.entries, passID)
+		e.settled()
 	}
 }
 
@@ -102,8 +109,10 @@ func (h *Handovers) RevokeUnconfirmed(ctx context.Context) []Unconfirmed {
 			defer wg.Done()
 			err := e.revoke(ctx)
 			u := Unconfirmed{User: e.pass.User, PassID: e.pass.ID, Read: e.read, Revoked: err == nil || errors.Is(err, graph.ErrNotFound)}
-			if !u.Revoked {
-				u.Err = err
+			if u.Revoked {
+				e.settled()
+			} else {
+				u.Err = err // the journal keeps the pass, so that the next run on this machine replaces it
 			}
 			mu.Lock()
 			out = append(out, u)

@@ -246,7 +246,7 @@ func TestHandoversRevokeWhatWasNotConfirmed(t *testing.T) {
 			t.Fatal(err)
 		}
 		pass := issued.Pass
-		h.Put(pass, func(ctx context.Context) error { return client.DeleteTAP(ctx, pass.User.ID, pass.ID) })
+		h.Put(pass, func(ctx context.Context) error { return client.DeleteTAP(ctx, pass.User.ID, pass.ID) }, nil)
 		ids[u.DisplayName] = pass.ID
 	}
 	if p, ok := h.Open(ids["read"]); !ok || p.Value == "" {

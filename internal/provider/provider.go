@@ -169,7 +169,7 @@ func (p *entraProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	}
 	tflog.Info(ctx, "Configured the Microsoft Graph client", summary)
 
-	data := newProviderData(client)
+	data := newProviderData(client, fmt.Sprint(summary["tenant_id"]))
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data

@@ -19,10 +19,12 @@ type providerData struct {
 	policy *policyCache
 	users  *userBatcher
 	engine *issuance.Engine
+	// tenantID keys the hand-over journal.
+	tenantID string
 }
 
-func newProviderData(client *graph.Client) *providerData {
-	d := &providerData{graph: client, policy: &policyCache{client: client}, users: newUserBatcher(client)}
+func newProviderData(client *graph.Client, tenantID string) *providerData {
+	d := &providerData{graph: client, policy: &policyCache{client: client}, users: newUserBatcher(client), tenantID: tenantID}
 	d.engine = issuance.New(issuance.Options{Graph: client, Policies: d.policy, UserByID: d.users.Get, Handovers: handovers})
 	return d
 }
@@ -31,6 +33,10 @@ func newProviderData(client *graph.Client) *providerData {
 // ephemeral hand-over (issuance.Handovers): Terraform serves one provider process per run phase, and the
 // managed resource's create and the ephemeral resource's open meet there.
 var handovers = issuance.NewHandovers()
+
+// journal records the hand-overs not yet confirmed on this machine's disk (issuance.Journal), so that the next
+// run recognises a pass whose provider process died before its consumers received it. Opened on first use.
+var journal = sync.OnceValue(issuance.OpenJournal)
 
 // Shutdown revokes the passes handed over in this process whose consumers Terraform never confirmed. main
 // calls it when Terraform stops the provider; it returns one line per pass it handled, for the log.

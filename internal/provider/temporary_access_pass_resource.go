@@ -471,7 +471,7 @@ func (r *temporaryAccessPassResource) Create(ctx context.Context, req resource.C
 	}
 	var deliveries []issuance.Delivery
 	if delivery.Ephemeral.ValueBool() {
-		deliveries = append(deliveries, ephemeralHandover{engine: r.data.engine, graph: r.data.graph})
+		deliveries = append(deliveries, ephemeralHandover{data: r.data})
 	}
 	issued, err := r.data.engine.Issue(ctx, issuance.IssueRequest{User: *user, Pass: request, RemoveMethods: removeTypes, Deliveries: deliveries})
 	if issued == nil {
@@ -495,17 +495,21 @@ func (r *temporaryAccessPassResource) Create(ctx context.Context, req resource.C
 	}
 }
 
-// ephemeralHandover is the delivery to the ephemeral resource: the pass waits in process memory.
-type ephemeralHandover struct {
-	engine *issuance.Engine
-	graph  *graph.Client
-}
+// ephemeralHandover is the delivery to the ephemeral resource: the pass waits in process memory, and the
+// journal on this machine's disk says so until Terraform confirms that its consumers received it.
+type ephemeralHandover struct{ data *providerData }
 
 func (h ephemeralHandover) Channel() string { return "ephemeral" }
 
-func (h ephemeralHandover) Deliver(_ context.Context, p issuance.Pass) (issuance.Receipt, error) {
-	h.engine.Handovers().Put(p, func(ctx context.Context) error { return h.graph.DeleteTAP(ctx, p.User.ID, p.ID) })
-	return issuance.Receipt{Channel: "ephemeral", Destination: "ephemeral.entra_temporary_access_pass with pass_id = " + p.ID, At: h.engine.Now().UTC()}, nil
+func (h ephemeralHandover) Deliver(ctx context.Context, p issuance.Pass) (issuance.Receipt, error) {
+	d := h.data
+	if err := journal().Record(d.tenantID, p); err != nil {
+		tflog.Warn(ctx, "Could not record the hand-over in the journal; a run killed before its consumers receive the pass cannot be repaired on this machine",
+			map[string]any{"error": err.Error()})
+	}
+	d.engine.Handovers().Put(p, func(ctx context.Context) error { return d.graph.DeleteTAP(ctx, p.User.ID, p.ID) },
+		func() { journal().Forget(d.tenantID, p.ID) })
+	return issuance.Receipt{Channel: "ephemeral", Destination: "ephemeral.entra_temporary_access_pass with pass_id = " + p.ID, At: d.engine.Now().UTC()}, nil
 }
 
 func receiptList(receipts []issuance.Receipt) types.List {
@@ -553,6 +557,15 @@ func (r *temporaryAccessPassResource) Read(ctx context.Context, req resource.Rea
 	// it (Terraform before 1.12 does not send one).
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, temporaryAccessPassIdentityModel{UserObjectID: state.UserObjectID, ID: state.ID})...)
 	userID := state.UserObjectID.ValueString()
+	if entry, orphaned := journal().Orphaned(r.data.tenantID, state.ID.ValueString()); orphaned {
+		// The apply that issued this pass ended before Terraform received or confirmed it (the provider was killed,
+		// or could not revoke it): nobody holds it. Leaving the state makes the plan issue a new one, which
+		// replaces it; nothing is written while planning.
+		resp.Diagnostics.AddWarning("Temporary Access Pass never received: a new one will be issued",
+			fmt.Sprintf("For %s, %s. A new pass will be issued and handed over; it replaces this one.", state.UserPrincipalName.ValueString(), entry))
+		resp.State.RemoveResource(ctx)
+		return
+	}
 	pass, err := r.data.graph.GetTAP(ctx, userID, state.ID.ValueString())
 	if errors.Is(err, graph.ErrNotFound) {
 		// Revoked, or replaced by a pass issued outside Terraform: the next plan issues a new one.
