@@ -198,3 +198,6 @@ func (r *Run) Output(name string) (map[string]string, error) {
 	var out map[string]string
 	return out, json.Unmarshal(raw, &out)
 }
+
+// Dir is the run's working directory.
+func (r *Run) Dir() string { return r.dir }

@@ -32,6 +32,7 @@ func (logMiddleware) Intercept(pipeline khttp.Pipeline, index int, req *http.Req
 	}
 	fields["status"] = resp.StatusCode
 	fields["request_id"] = resp.Header.Get("request-id")
+	noteResponse(ctx, resp)
 	tflog.Debug(ctx, "Microsoft Graph request", fields)
 	return resp, nil
 }

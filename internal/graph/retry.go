@@ -214,7 +214,7 @@ func (m retryMiddleware) Intercept(pipeline khttp.Pipeline, index int, req *http
 				"method": req.Method, "path": req.URL.Path, "attempt": attempt, "kind": string(failure.kind),
 				"wait": wait.String(), "error": causeText(err),
 			})
-		case retryableStatus(resp.StatusCode) && attempt < m.policy.MaxAttempts:
+		case retryableStatus(resp.StatusCode) && attempt < m.policy.MaxAttempts && (resp.StatusCode == http.StatusTooManyRequests || !mustSendOnce(req)):
 			if after, ok := retryAfter(resp.Header, m.now()); ok {
 				wait = after
 			} else {

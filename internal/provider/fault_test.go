@@ -217,3 +217,33 @@ func TestAccFaults_graphGoneMidApply(t *testing.T) {
 	}
 	reportFault(t, "Graph unreachable after 5 of 20 hand-overs", after, repaired)
 }
+
+// The provider killed between minting a pass and mailing it (issue 11): the next plain apply mints and mails a
+// new one, which replaces the first; exactly one working pass has been delivered and none is left undelivered.
+func TestAccFaults_providerKilledBetweenMintAndMail(t *testing.T) {
+	skipUnlessAcc(t)
+	t.Parallel()
+	ot := newOnboardingTenant(t)
+	addFault(t, ot.Tenant, control.Fault{Method: "POST", Path: "/sendMail$", LatencyMs: 3000, Count: 1})
+	run := acctest.NewRun(t, ot.onboardingConfig(ot.emailToManager(), ""))
+	out, killed, err := run.ApplyKilling(func() bool { return len(ot.IssuedPasses()) >= 1 })
+	if !killed || err == nil {
+		t.Fatalf("the provider must have been killed before the mail (killed %v, err %v):\n%s", killed, err, out)
+	}
+	after := ot.Ledger("none", ot.hire.ID)
+	if out, err := run.Apply(); err != nil {
+		t.Fatalf("the plain apply after the kill must deliver:\n%s", out)
+	}
+	msgs := ot.mailed(t)
+	working := 0
+	for _, m := range msgs {
+		if passes, _ := ot.Graph.ListTAPs(context.Background(), ot.hire.ID); len(passes) == 1 && ot.IsIssued(passIn(m)) && passIn(m) == ot.IssuedPasses()[len(ot.IssuedPasses())-1] {
+			working++
+		}
+	}
+	repaired := ot.Ledger("none", ot.hire.ID)
+	if working != 1 || len(repaired.Live) != 1 {
+		t.Errorf("want exactly one working pass mailed: %d messages, %d carrying the live pass; %s", len(msgs), working, repaired)
+	}
+	reportFault(t, fmt.Sprintf("provider SIGKILLed between mint and mail (%d message(s) in the end)", len(msgs)), after, repaired)
+}

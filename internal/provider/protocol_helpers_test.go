@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"math/big"
 	"os"
 	"testing"
 
@@ -95,4 +96,76 @@ func (s protocolServer) identitySchema(t testing.TB, typeName string) tftypes.Ty
 		t.Fatalf("no identity schema for %s", typeName)
 	}
 	return schema.ValueType()
+}
+
+// typedValue converts a Go value (map[string]any, string, bool, int, []string) to a Terraform value of typ,
+// every attribute missing from a map null.
+func typedValue(t testing.TB, typ tftypes.Type, v any) tftypes.Value {
+	t.Helper()
+	if v == nil {
+		return tftypes.NewValue(typ, nil)
+	}
+	switch typ := typ.(type) {
+	case tftypes.Object:
+		in, ok := v.(map[string]any)
+		if !ok {
+			t.Fatalf("want a map for %s, got %T", typ, v)
+		}
+		vals := map[string]tftypes.Value{}
+		for name, at := range typ.AttributeTypes {
+			vals[name] = typedValue(t, at, in[name])
+		}
+		return tftypes.NewValue(typ, vals)
+	case tftypes.List, tftypes.Set:
+		var elem tftypes.Type
+		if l, ok := typ.(tftypes.List); ok {
+			elem = l.ElementType
+		} else {
+			elem = typ.(tftypes.Set).ElementType
+		}
+		var elems []tftypes.Value
+		for _, s := range v.([]string) {
+			elems = append(elems, tftypes.NewValue(elem, s))
+		}
+		return tftypes.NewValue(typ, elems)
+	}
+	if i, ok := v.(int); ok {
+		return tftypes.NewValue(typ, big.NewFloat(float64(i)))
+	}
+	return tftypes.NewValue(typ, v)
+}
+
+// invokeAction invokes an action through the protocol and returns its progress and diagnostics.
+func invokeAction(t *testing.T, server protocolServer, actionType string, config map[string]any) ([]string, []*tfprotov6.Diagnostic) {
+	t.Helper()
+	schema := server.schemas.ActionSchemas[actionType]
+	if schema == nil {
+		t.Fatalf("no action schema %s", actionType)
+	}
+	dv, err := tfprotov6.NewDynamicValue(schema.Schema.ValueType(), typedValue(t, schema.Schema.ValueType(), config))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An interface of our own: the one terraform-plugin-go names is deprecated while its methods move.
+	actions, ok := server.ProviderServer.(interface {
+		InvokeAction(context.Context, *tfprotov6.InvokeActionRequest) (*tfprotov6.InvokeActionServerStream, error)
+	})
+	if !ok {
+		t.Fatal("the provider server does not serve actions")
+	}
+	stream, err := actions.InvokeAction(context.Background(), &tfprotov6.InvokeActionRequest{ActionType: actionType, Config: &dv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress []string
+	var diags []*tfprotov6.Diagnostic
+	for event := range stream.Events {
+		switch e := event.Type.(type) {
+		case tfprotov6.ProgressInvokeActionEventType:
+			progress = append(progress, e.Message)
+		case tfprotov6.CompletedInvokeActionEventType:
+			diags = append(diags, e.Diagnostics...)
+		}
+	}
+	return progress, diags
 }

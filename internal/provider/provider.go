@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -148,7 +149,7 @@ func (p *entraProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 
-	client, summary, err := newClient(model, p.version)
+	client, cred, summary, err := newClient(model, p.version)
 	if err != nil {
 		var se settingError
 		var ae *auth.SettingError
@@ -170,6 +171,7 @@ func (p *entraProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	tflog.Info(ctx, "Configured the Microsoft Graph client", summary)
 
 	data := newProviderData(client, fmt.Sprint(summary["tenant_id"]))
+	data.cred = cred
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
@@ -199,22 +201,22 @@ func firstUnknown(m entraProviderModel) (string, bool) {
 
 // newClient resolves the settings (block, then environment, then defaults) and builds the Graph client.
 // The summary it returns is safe to log: names and endpoints, never secrets.
-func newClient(m entraProviderModel, version string) (*graph.Client, map[string]any, error) {
+func newClient(m entraProviderModel, version string) (*graph.Client, azcore.TokenCredential, map[string]any, error) {
 	var s settings
 	env, err := auth.LookupEnvironment(s.string("environment", m.Environment))
 	if err != nil {
-		return nil, nil, settingError{attr: "environment", msg: err.Error()}
+		return nil, nil, nil, settingError{attr: "environment", msg: err.Error()}
 	}
 	endpoint := env.GraphEndpoint
 	if v := s.string("msgraph_endpoint", m.MSGraphEndpoint); v != "" {
 		if endpoint, err = auth.NormalizeHTTPSURL(v); err != nil {
-			return nil, nil, settingError{attr: "msgraph_endpoint", msg: "msgraph_endpoint " + err.Error() + "."}
+			return nil, nil, nil, settingError{attr: "msgraph_endpoint", msg: "msgraph_endpoint " + err.Error() + "."}
 		}
 	}
 	authority := env.AuthorityHost
 	if v := s.string("authority_host", m.AuthorityHost); v != "" {
 		if authority, err = auth.NormalizeHTTPSURL(v); err != nil {
-			return nil, nil, settingError{attr: "authority_host", msg: "authority_host " + err.Error() + "."}
+			return nil, nil, nil, settingError{attr: "authority_host", msg: "authority_host " + err.Error() + "."}
 		}
 		authority += "/"
 	}
@@ -250,12 +252,12 @@ func newClient(m entraProviderModel, version string) (*graph.Client, map[string]
 		cfg.AKSFederatedTokenFilePath = os.Getenv("AZURE_FEDERATED_TOKEN_FILE")
 	}
 	if len(s.errs) > 0 {
-		return nil, nil, s.errs[0]
+		return nil, nil, nil, s.errs[0]
 	}
 
 	cred, err := auth.NewCredential(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	client, err := graph.New(graph.Options{
 		Endpoint:   endpoint,
@@ -263,7 +265,7 @@ func newClient(m entraProviderModel, version string) (*graph.Client, map[string]
 		UserAgent:  "terraform-provider-entra/" + version,
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	summary := map[string]any{
 		"environment":      env.Name,
@@ -273,7 +275,7 @@ func newClient(m entraProviderModel, version string) (*graph.Client, map[string]
 		"client_id":        cfg.ClientID,
 		"credentials":      strings.Join(cred.SourceNames(), ", "),
 	}
-	return client, summary, nil
+	return client, cred, summary, nil
 }
 
 func (p *entraProvider) Resources(context.Context) []func() resource.Resource {
@@ -298,6 +300,7 @@ func (p *entraProvider) EphemeralResources(context.Context) []func() ephemeral.E
 
 func (p *entraProvider) Actions(context.Context) []func() action.Action {
 	return []func() action.Action{
+		NewTemporaryAccessPassIssueAction,
 		NewUserAuthenticationMethodsRemoveAction,
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -21,6 +22,8 @@ type providerData struct {
 	engine *issuance.Engine
 	// tenantID keys the hand-over journal.
 	tenantID string
+	// cred is the provider's sign-in, shared with the Key Vault delivery.
+	cred azcore.TokenCredential
 }
 
 func newProviderData(client *graph.Client, tenantID string) *providerData {

@@ -17,7 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/entra-tap/terraform-provider-entra/internal/graph"
@@ -91,6 +90,9 @@ func (r *temporaryAccessPassResource) Schema(ctx context.Context, _ resource.Sch
 			"and changing any argument (or `-replace`, or the pass being deleted outside Terraform) issues a new one, which revokes the old one " +
 			"(a user holds one pass).\n\n" +
 			"**Where the pass goes.** With a `delivery`, the pass is **never stored** in the state or the plan:\n" +
+			"- `delivery.email` mails it from a mailbox of the tenant to the user's manager and/or named addresses, and `delivery.key_vault` writes it into an " +
+			"Azure Key Vault secret. The provider delivers it in the same call that issues it, records in `deliveries` where it went, and, when a delivery " +
+			"fails, revokes the pass before reporting the error: nobody is left holding a pass nobody received.\n" +
 			"- `delivery.ephemeral = true` hands it, once, to the `entra_temporary_access_pass` **ephemeral resource**, for another provider's write-only " +
 			"argument (a Key Vault secret's `value_wo`, a Vault secret's `data_json_wo`). Set the consumer's version argument to this resource's `version`, " +
 			"so that the consumer receives exactly the passes this resource issues.\n\n" +
@@ -100,7 +102,8 @@ func (r *temporaryAccessPassResource) Schema(ctx context.Context, _ resource.Sch
 			"within the policy's range, one-time rule, start time, external guests, disabled accounts, and one pass per user in the configuration. " +
 			"A problem fails `terraform plan` before anything is written.\n\n" +
 			"Needs the Microsoft Graph application permissions `UserAuthMethod-TAP.ReadWrite.All` (or `UserAuthenticationMethod.ReadWrite.All`; the latter also " +
-			"for `remove_methods`), `User.Read.All`, `GroupMember.Read.All` when the policy targets groups, and `Policy.Read.AuthenticationMethod`.",
+			"for `remove_methods`), `User.Read.All`, `GroupMember.Read.All` when the policy targets groups, `Policy.Read.AuthenticationMethod`, and " +
+			"`Mail.Send` for `delivery.email`; and, for `delivery.key_vault`, a role that may write secrets in the vault.",
 		Attributes: map[string]schema.Attribute{
 			"user_id": schema.StringAttribute{Required: true, WriteOnly: true,
 				MarkdownDescription: "The user: object id (GUID) or user principal name. Write-only: the plan and the state record the user it resolves to " +
@@ -122,13 +125,22 @@ func (r *temporaryAccessPassResource) Schema(ctx context.Context, _ resource.Sch
 			"triggers": schema.MapAttribute{Optional: true, ElementType: types.StringType,
 				MarkdownDescription: "Arbitrary values that, when changed, replace the pass: a new one is issued and delivered, and the old one stops working. " +
 					"Use it to rotate a pass on purpose, e.g. `triggers = { rotation = \"2\" }`."},
-			"delivery": schema.SingleNestedAttribute{Optional: true,
-				MarkdownDescription: "Where the pass is delivered. With a delivery, the pass is never stored in the state or the plan; without one, it is stored in `temporary_access_pass`.",
+			"delivery": schema.SingleNestedAttribute{Optional: true, MarkdownDescription: descDelivery,
 				Attributes: map[string]schema.Attribute{
-					"ephemeral": schema.BoolAttribute{Optional: true,
-						MarkdownDescription: "Hand the pass, once, to the `entra_temporary_access_pass` ephemeral resource whose `pass_id` is this resource's `id`, for another provider's " +
-							"write-only argument. The pass lives only in the provider's memory until Terraform has confirmed that every consumer of the ephemeral resource " +
-							"succeeded; when a consumer fails, or nothing reads the pass, the provider revokes it at the end of the run and the next apply issues a new one."},
+					"ephemeral": schema.BoolAttribute{Optional: true, MarkdownDescription: descEphemeral},
+					"email": schema.SingleNestedAttribute{Optional: true, MarkdownDescription: descEmail, Attributes: map[string]schema.Attribute{
+						"sender":     schema.StringAttribute{Required: true, MarkdownDescription: descSender},
+						"to_manager": schema.BoolAttribute{Optional: true, MarkdownDescription: descToManager},
+						"to":         schema.ListAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: descTo},
+						"time_zone":  schema.StringAttribute{Optional: true, MarkdownDescription: descTimeZone},
+						"subject":    schema.StringAttribute{Optional: true, MarkdownDescription: descSubject},
+						"body":       schema.StringAttribute{Optional: true, MarkdownDescription: descBody},
+					}},
+					"key_vault": schema.SingleNestedAttribute{Optional: true, MarkdownDescription: descKeyVault, Attributes: map[string]schema.Attribute{
+						"vault_uri":    schema.StringAttribute{Required: true, MarkdownDescription: descVaultURI},
+						"secret_name":  schema.StringAttribute{Required: true, MarkdownDescription: descSecretName},
+						"content_type": schema.StringAttribute{Optional: true, MarkdownDescription: descContentType},
+					}},
 				}},
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 
@@ -148,9 +160,9 @@ func (r *temporaryAccessPassResource) Schema(ctx context.Context, _ resource.Sch
 				NestedObject: schema.NestedAttributeObject{Attributes: resourceMethodAttributes()}},
 			"deliveries": schema.ListNestedAttribute{Computed: true, MarkdownDescription: "Where the pass went: one entry per delivery, without the pass.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"channel":     computed("The delivery: `ephemeral`."),
-					"destination": computed("Where it went."),
-					"reference":   computed("The delivery's own id, when it has one."),
+					"channel":     computed("The delivery: `email`, `key_vault` or `ephemeral`."),
+					"destination": computed("Where it went: the mail addresses, the secret id with its version, or the ephemeral resource."),
+					"reference":   computed("The delivery's own id: Graph's request id of the mail, the secret's version."),
 					"at":          computed("When it went (RFC 3339, UTC)."),
 				}}},
 		},
@@ -165,7 +177,6 @@ func resourceMethodAttributes() map[string]schema.Attribute {
 	return attrs
 }
 
-var deliveryAttrTypes = map[string]attr.Type{"ephemeral": types.BoolType}
 
 var receiptAttrTypes = map[string]attr.Type{"channel": types.StringType, "destination": types.StringType, "reference": types.StringType, "at": types.StringType}
 
@@ -180,39 +191,19 @@ func (r *temporaryAccessPassResource) Configure(_ context.Context, req resource.
 	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-// passDelivery is the delivery configuration.
-type passDelivery struct {
-	Ephemeral types.Bool `tfsdk:"ephemeral"`
-}
-
-func deliveryFrom(ctx context.Context, obj types.Object, diags *diag.Diagnostics) passDelivery {
-	var d passDelivery
-	if !obj.IsNull() && !obj.IsUnknown() {
-		diags.Append(obj.As(ctx, &d, basetypesObjectAsOptions)...)
-	}
-	return d
-}
-
-// storesPass says whether the pass goes into the state: only when no delivery is configured.
-func (d passDelivery) storesPass() bool { return !d.Ephemeral.ValueBool() }
-
 func (r *temporaryAccessPassResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var config temporaryAccessPassModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	validateDelivery(ctx, path.Root("delivery"), config.Delivery, true, &resp.Diagnostics)
 	delivery := deliveryFrom(ctx, config.Delivery, &resp.Diagnostics)
-	if !config.Delivery.IsNull() && !config.Delivery.IsUnknown() && delivery.Ephemeral.IsNull() {
-		resp.Diagnostics.AddAttributeError(path.Root("delivery"), "No delivery channel",
-			"delivery is set but names no channel. Set delivery.ephemeral = true to hand the pass to the entra_temporary_access_pass ephemeral resource, "+
-				"or remove delivery to keep the pass in the state.")
-	}
 	if delivery.Ephemeral.ValueBool() && !config.RemoveMethods.IsNull() && len(config.RemoveMethods.Elements()) > 0 {
 		resp.Diagnostics.AddAttributeError(path.Root("remove_methods"), "remove_methods needs a delivery the provider confirms",
 			"With delivery.ephemeral, Terraform tells the provider that the consumers succeeded only when the run ends, too late to remove methods safely: "+
-				"a user must never lose a method before the pass that replaces it has been received. Remove the lost methods with a pass kept in state "+
-				"(no delivery), or with the entra_user_authentication_methods_remove action once the consumer holds the pass.")
+				"a user must never lose a method before the pass that replaces it has been received. Deliver the pass by delivery.email or delivery.key_vault "+
+				"(the provider removes the methods once it has delivered it), keep it in state, or use the entra_user_authentication_methods_remove action once the consumer holds it.")
 	}
 }
 
@@ -289,6 +280,11 @@ func (r *temporaryAccessPassResource) ModifyPlan(ctx context.Context, req resour
 	if !config.RemoveMethods.IsNull() && len(config.RemoveMethods.Elements()) > 0 {
 		needs = append(needs, graph.RemoveMethods)
 	}
+	delivery := deliveryFrom(ctx, config.Delivery, &resp.Diagnostics)
+	if !delivery.Email.IsNull() {
+		needs = append(needs, graph.SendMail)
+	}
+	checkDeliveryAgainstTenant(ctx, r.data.graph, path.Root("delivery"), delivery, checked.User, &resp.Diagnostics)
 	addFindings(&resp.Diagnostics, r.data.engine.PermissionWarnings(ctx, needs...))
 	r.claim(ctx, userRef, checked.User.ID, "", &resp.Diagnostics)
 	plan.UserObjectID = types.StringValue(checked.User.ID)
@@ -397,6 +393,9 @@ func (m *temporaryAccessPassModel) planNewPass(config temporaryAccessPassModel) 
 	m.RemovedMethods = types.ListUnknown(methodObjectType)
 	m.Deliveries = types.ListUnknown(types.ObjectType{AttrTypes: receiptAttrTypes})
 	m.SignInURL = types.StringValue(tap.SignInURL)
+	if d := deliveryFromValue(config.Delivery); !d.storesPass() {
+		m.TemporaryAccessPass = types.StringNull()
+	}
 	// Omitted, they are the tenant's defaults at the time of the apply: a saved plan cannot promise them,
 	// since the policy may change before it is applied.
 	m.LifetimeInMinutes, m.IsUsableOnce = config.LifetimeInMinutes, config.IsUsableOnce
@@ -406,17 +405,11 @@ func (m *temporaryAccessPassModel) planNewPass(config temporaryAccessPassModel) 
 	if m.IsUsableOnce.IsNull() {
 		m.IsUsableOnce = types.BoolUnknown()
 	}
-	if !deliveryFromValue(config.Delivery).storesPass() {
-		m.TemporaryAccessPass = types.StringNull()
-	}
 }
 
 func deliveryFromValue(obj types.Object) passDelivery {
-	var d passDelivery
-	if !obj.IsNull() && !obj.IsUnknown() {
-		_ = obj.As(context.Background(), &d, basetypesObjectAsOptions)
-	}
-	return d
+	var diags diag.Diagnostics
+	return deliveryFrom(context.Background(), obj, &diags)
 }
 
 // keepComputed carries every computed value over from the state.
@@ -469,9 +462,9 @@ func (r *temporaryAccessPassResource) Create(ctx context.Context, req resource.C
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	var deliveries []issuance.Delivery
-	if delivery.Ephemeral.ValueBool() {
-		deliveries = append(deliveries, ephemeralHandover{data: r.data})
+	deliveries := r.data.deliveriesFor(ctx, delivery, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
 	}
 	issued, err := r.data.engine.Issue(ctx, issuance.IssueRequest{User: *user, Pass: request, RemoveMethods: removeTypes, Deliveries: deliveries})
 	if issued == nil {
@@ -664,8 +657,6 @@ func (r *temporaryAccessPassResource) ImportState(ctx context.Context, req resou
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("deliveries"), receiptList(nil))...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, temporaryAccessPassIdentityModel{UserObjectID: types.StringValue(userID), ID: types.StringValue(id)})...)
 }
-
-var basetypesObjectAsOptions = basetypes.ObjectAsOptions{}
 
 // passRequestFrom converts the optional pass arguments.
 func passRequestFrom(start types.String, lifetime types.Int64, usableOnce types.Bool, diags interface {
