@@ -115,7 +115,9 @@ func noteResponse(ctx context.Context, resp *http.Response) {
 type sendOnceKey struct{}
 
 // sendOnce marks a request that must not be resent after an answer that may follow its effect (503, 504).
-func sendOnce(ctx context.Context) context.Context { return context.WithValue(ctx, sendOnceKey{}, true) }
+func sendOnce(ctx context.Context) context.Context {
+	return context.WithValue(ctx, sendOnceKey{}, true)
+}
 
 func mustSendOnce(req *http.Request) bool {
 	once, _ := req.Context().Value(sendOnceKey{}).(bool)

@@ -177,7 +177,6 @@ func resourceMethodAttributes() map[string]schema.Attribute {
 	return attrs
 }
 
-
 var receiptAttrTypes = map[string]attr.Type{"channel": types.StringType, "destination": types.StringType, "reference": types.StringType, "at": types.StringType}
 
 func (r *temporaryAccessPassResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
