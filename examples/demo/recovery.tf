@@ -1,16 +1,24 @@
-# 4. Recovery: Linus lost his FIDO2 key and the phone with Authenticator. See his methods, remove the lost
-#    ones and issue a 10-minute one-time pass, in one step: nothing is removed while planning.
+# 5. Recovery: Linus lost his FIDO2 key and the phone with Authenticator. See his methods, issue a 10-minute
+#    one-time pass, mail it to the helpdesk, and only then remove the lost methods: nothing is removed while
+#    planning, nor if the pass cannot be issued or delivered.
 data "entra_user_authentication_methods" "linus" {
   user_id = var.linus_upn
 }
 
-ephemeral "entra_temporary_access_pass" "recovery" {
+resource "entra_temporary_access_pass" "recovery" {
   user_id             = var.linus_upn
   lifetime_in_minutes = 10
   is_usable_once      = true
   remove_methods      = ["fido2", "microsoftAuthenticator"]
-  issue               = terraform.applying
   depends_on          = [entra_temporary_access_pass_policy.this]
+
+  delivery = {
+    email = {
+      sender  = var.helpdesk_upn
+      to      = [var.helpdesk_mail]
+      subject = "Recovery pass for {{user_display_name}}"
+    }
+  }
 }
 
 output "linus_methods_before_recovery" {

@@ -1,22 +1,22 @@
-variable "new_hire_upn" {
-  type = string
+# The managed resource issues the pass and hands it over; this ephemeral resource gives it, once, to another
+# provider's write-only argument. Nothing is stored in the state or the plan.
+resource "entra_temporary_access_pass" "onboarding" {
+  user_id             = "ada.lovelace@contoso.com"
+  start_date_time     = "2026-12-07T08:00:00+01:00"
+  lifetime_in_minutes = 480
+  delivery            = { ephemeral = true }
 }
 
-# Plan validates the request against the live tenant and issues nothing; apply issues the pass once.
 ephemeral "entra_temporary_access_pass" "onboarding" {
-  user_id             = var.new_hire_upn
-  start_date_time     = "2026-12-07T08:00:00+01:00" # 08:00 in Paris on the first day
-  lifetime_in_minutes = 480                         # one working day
-  issue               = terraform.applying
+  pass_id  = entra_temporary_access_pass.onboarding.id
+  applying = terraform.applying
 }
 
-# Deliver the pass without storing it: a write-only argument of another provider, here an Azure Key Vault
-# secret (azurerm 4.x, Terraform 1.11+). Bump value_wo_version to deliver a new pass.
-resource "azurerm_key_vault_secret" "onboarding_pass" {
-  name             = "tap-${replace(var.new_hire_upn, "/[^a-zA-Z0-9-]/", "-")}"
-  key_vault_id     = "/subscriptions/.../resourceGroups/identity/providers/Microsoft.KeyVault/vaults/onboarding"
-  value_wo         = ephemeral.entra_temporary_access_pass.onboarding.temporary_access_pass
-  value_wo_version = 1
+resource "azurerm_key_vault_secret" "onboarding" {
+  name         = "tap-ada-lovelace"
+  key_vault_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/identity/providers/Microsoft.KeyVault/vaults/contoso-onboarding"
+  value_wo     = ephemeral.entra_temporary_access_pass.onboarding.temporary_access_pass
+  # The consumer takes a pass exactly when a new one is issued, and never otherwise.
+  value_wo_version = entra_temporary_access_pass.onboarding.version
   content_type     = "Temporary Access Pass, sign in at https://aka.ms/mysecurityinfo"
-  expiration_date  = "2026-12-07T15:00:00Z"
 }

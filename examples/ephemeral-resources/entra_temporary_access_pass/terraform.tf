@@ -1,0 +1,14 @@
+# The full source address on purpose: OpenTofu expands a short "entra-tap/entra" to its own registry
+# (registry.opentofu.org), Terraform to registry.terraform.io. Written out, both CLIs install the same provider.
+terraform {
+  required_version = ">= 1.11" # write-only arguments
+  required_providers {
+    entra = {
+      source = "registry.terraform.io/entra-tap/entra"
+    }
+    azurerm = {
+      source  = "hashicorp/azurerm"
+      version = ">= 4.23" # value_wo on azurerm_key_vault_secret
+    }
+  }
+}
