@@ -133,8 +133,12 @@ func TestAccTemporaryAccessPassListResource_query(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
 		Steps: []resource.TestStep{{
+			// A .tfquery.hcl file may not hold a terraform block: terraform query takes the provider's source and
+			// configuration from the .tf file that this step leaves beside it.
+			Config: tenant.ProviderBlock(),
+		}, {
 			Query: true,
-			Config: tenant.ProviderBlock() + fmt.Sprintf(`
+			Config: fmt.Sprintf(`
 list "entra_temporary_access_pass" "cohort" {
   provider = entra
   config {
