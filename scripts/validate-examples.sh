@@ -7,7 +7,7 @@
 #
 # CLIs: `terraform` on PATH, OpenTofu (bin/tofu, built from tools/go.mod), and a newer Terraform for what
 # needs one: $TERRAFORM_NEW, else ../shared/tools/terraform-1.15.9/terraform when it exists.
-# $VALIDATE_EXAMPLES_CLIS (space-separated paths) replaces that list.
+# $ENTRA_CLIS (space-separated paths) replaces that list (scripts/lib/cli.sh).
 #
 # A directory is skipped on a CLI only when it cannot work there, and the reason is printed:
 #   - it uses another provider (a required_providers source, or a resource, data source, ephemeral resource,
@@ -39,54 +39,20 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/entra-examples.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
+# shellcheck source=scripts/lib/cli.sh
+source scripts/lib/cli.sh
+
 # --- the CLIs -------------------------------------------------------------------------------------------------
-clis=()
-if [[ -n "${VALIDATE_EXAMPLES_CLIS:-}" ]]; then
-	read -r -a clis <<<"$VALIDATE_EXAMPLES_CLIS"
-else
-	if command -v terraform >/dev/null 2>&1; then clis+=("$(command -v terraform)"); fi
-	make --no-print-directory tofu >/dev/null
-	clis+=("$root/bin/tofu")
-	newer=${TERRAFORM_NEW:-$root/../shared/tools/terraform-1.15.9/terraform}
-	if [[ -x "$newer" ]]; then clis+=("$(cd "$(dirname "$newer")" && pwd)/$(basename "$newer")"); fi
-fi
-
-# "1.11.4" -> 1011004, for comparisons.
-vnum() { local IFS=.; local -a p; read -r -a p <<<"${1%%-*}"; echo $((${p[0]:-0} * 1000000 + ${p[1]:-0} * 1000 + ${p[2]:-0})); }
-
+mapfile -t clis < <(cli_list)
 declare -A cli_kind cli_version cli_label
 for cli in "${clis[@]}"; do
-	line=$(TF_CLI_CONFIG_FILE=/dev/null "$cli" version 2>/dev/null | grep -m1 -E '^(Terraform|OpenTofu) v')
-	cli_kind[$cli]=${line%% *}
-	cli_version[$cli]=${line##* v}
-	cli_label[$cli]="${line%% *} ${cli_version[$cli]}"
+	cli_label[$cli]=$(cli_describe "$cli")
+	cli_kind[$cli]=${cli_label[$cli]% *}
+	cli_version[$cli]=${cli_label[$cli]#* }
 done
 
 # --- a provider built from this tree, found through dev_overrides -------------------------------------------
-# Terraform before 1.14 and OpenTofu still install overridden providers at init, so a filesystem mirror holds
-# the same build as version 0.0.1 (as in scripts/demo.sh): an example that constrains the provider's version
-# must admit it. Nothing comes from a registry.
-mkdir -p "$work/plugins"
-go build -o "$work/plugins/terraform-provider-entra" .
-platform=$(go env GOOS)_$(go env GOARCH)
-mkdir -p "$work/mirror/registry.terraform.io/entra-tap/entra/0.0.1/$platform"
-ln -s "$work/plugins/terraform-provider-entra" "$work/mirror/registry.terraform.io/entra-tap/entra/0.0.1/$platform/terraform-provider-entra_v0.0.1"
-cat >"$work/cli.tfrc" <<EOF
-provider_installation {
-  dev_overrides {
-    "registry.terraform.io/entra-tap/entra" = "$work/plugins"
-  }
-  filesystem_mirror {
-    path    = "$work/mirror"
-    include = ["registry.terraform.io/entra-tap/entra"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/entra-tap/entra"]
-  }
-}
-EOF
-export TF_CLI_CONFIG_FILE=$work/cli.tfrc TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
-unset TF_DATA_DIR TF_WORKSPACE
+dev_provider "$work"
 
 # --- what a directory needs -----------------------------------------------------------------------------------
 # Reads the configuration files of one directory (not its subdirectories) and sets:
@@ -176,9 +142,7 @@ for cli in "${clis[@]}"; do
 		fi
 		if [[ -n "$step" ]]; then
 			printf '  %-62s FAILED: %s\n' "$dir" "$step"
-			# The dev_overrides warning is expected; the rest is what went wrong.
-			awk '/^Warning: Provider development overrides/ {skip=1} skip && /^$/ {n++; if (n==3) {skip=0; n=0}; next} !skip' "$log" |
-				grep -vE '^\s*$' | sed 's/^/      /' | head -60
+			quiet_log "$log" | sed 's/^/      /' | head -60
 			failed+=("$dir on $label: $step")
 			continue
 		fi
