@@ -30,3 +30,8 @@ ln -s "$cli" "$shim/terraform"
 echo "tfplugindocs with Terraform $version ($cli)"
 "$cli" fmt -recursive examples/
 PATH=$shim:$PATH bin/tfplugindocs generate --provider-dir . --provider-name entra
+# The Registry's own checks of the result (directories, front matter, sizes, one page per type).
+if ! PATH=$shim:$PATH bin/tfplugindocs validate --provider-dir . --provider-name entra >"$shim/validate.log" 2>&1; then
+	grep -v '\[DEBUG\]' "$shim/validate.log" >&2
+	exit 1
+fi
