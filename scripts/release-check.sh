@@ -5,6 +5,7 @@
 #   - the emulator has archives of its own, entra-emulator_<version>_<os>_<arch>.zip;
 #   - SHA256SUMS lists every zip of both and the registry manifest, and the sums match.
 # With --all (make release-snapshot) every platform of .goreleaser.yml is built, and sizes are printed.
+# goreleaser's own timeout is raised to $RELEASE_TIMEOUT (3h): every platform takes over an hour on two busy cores.
 # goreleaser comes from tools/release/go.mod (bin/goreleaser, built by the GNUmakefile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +35,7 @@ fi
 
 echo "==> goreleaser release --snapshot --clean --skip=publish,sign ($([[ $all == yes ]] && echo "every platform" || echo "$platform"))"
 t0=$(date +%s)
-"$goreleaser" release --config "$config" --snapshot --clean --skip=publish,sign --parallelism "${RELEASE_PARALLELISM:-2}" >"$work/goreleaser.log" 2>&1 ||
+"$goreleaser" release --config "$config" --snapshot --clean --skip=publish,sign --parallelism "${RELEASE_PARALLELISM:-2}" --timeout "${RELEASE_TIMEOUT:-3h}" >"$work/goreleaser.log" 2>&1 ||
 	{ cat "$work/goreleaser.log"; exit 1; }
 echo "built in $(($(date +%s) - t0))s"
 
