@@ -1,7 +1,0 @@
-# Terraform 1.12 or later.
-import {
-  to = entra_temporary_access_pass_policy.this
-  identity = {
-    id = "TemporaryAccessPass"
-  }
-}
