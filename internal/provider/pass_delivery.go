@@ -77,10 +77,21 @@ const (
 	placeholderDoc  = "`{{pass}}`, `{{user_display_name}}`, `{{user_principal_name}}`, `{{sign_in_url}}`, `{{start}}`, `{{expiry}}`, `{{time_zone}}`, `{{lifetime_in_minutes}}`, `{{usage}}`"
 )
 
-func deliveryFrom(ctx context.Context, obj types.Object, diags *diag.Diagnostics) passDelivery {
-	var d passDelivery
-	if !obj.IsNull() && !obj.IsUnknown() {
-		diags.Append(obj.As(ctx, &d, basetypes.ObjectAsOptions{})...)
+// deliveryFrom reads the delivery object of the resource or of the action (whose schema has no ephemeral).
+func deliveryFrom(_ context.Context, obj types.Object, _ *diag.Diagnostics) passDelivery {
+	d := passDelivery{Ephemeral: types.BoolNull(), Email: types.ObjectNull(emailAttrTypes), KeyVault: types.ObjectNull(keyVaultAttrTypes)}
+	if obj.IsNull() || obj.IsUnknown() {
+		return d
+	}
+	attrs := obj.Attributes()
+	if v, ok := attrs["ephemeral"].(types.Bool); ok {
+		d.Ephemeral = v
+	}
+	if v, ok := attrs["email"].(types.Object); ok {
+		d.Email = v
+	}
+	if v, ok := attrs["key_vault"].(types.Object); ok {
+		d.KeyVault = v
 	}
 	return d
 }
@@ -112,7 +123,8 @@ func (d passDelivery) storesPass() bool {
 func (d passDelivery) direct() bool { return !d.Email.IsNull() || !d.KeyVault.IsNull() }
 
 // validateDelivery checks the delivery configuration without Graph: every problem is an error on its attribute.
-func validateDelivery(ctx context.Context, root path.Path, obj types.Object, allowEphemeral bool, diags *diag.Diagnostics) {
+// handoverAllowed is false for the action, whose schema has no delivery.ephemeral.
+func validateDelivery(ctx context.Context, root path.Path, obj types.Object, handoverAllowed bool, diags *diag.Diagnostics) {
 	if obj.IsNull() || obj.IsUnknown() {
 		return
 	}
@@ -121,12 +133,12 @@ func validateDelivery(ctx context.Context, root path.Path, obj types.Object, all
 		return
 	}
 	switch {
+	case !d.Ephemeral.ValueBool() && !d.direct() && !d.Ephemeral.IsUnknown() && !handoverAllowed:
+		diags.AddAttributeError(root, "No delivery channel", "delivery names no channel. Set delivery.email, delivery.key_vault, or both.")
 	case !d.Ephemeral.ValueBool() && !d.direct() && !d.Ephemeral.IsUnknown():
 		diags.AddAttributeError(root, "No delivery channel",
 			"delivery is set but names no channel. Set delivery.email or delivery.key_vault for the provider to deliver the pass, or delivery.ephemeral = true "+
 				"to hand it to the entra_temporary_access_pass ephemeral resource; or remove delivery to keep the pass in the state.")
-	case d.Ephemeral.ValueBool() && !allowEphemeral:
-		diags.AddAttributeError(root.AtName("ephemeral"), "No hand-over from an action", "An action runs outside the plan, so no ephemeral resource can receive its pass: deliver it by email or into Key Vault.")
 	case d.Ephemeral.ValueBool() && d.direct():
 		diags.AddAttributeError(root.AtName("ephemeral"), "A hand-over cannot be combined with other deliveries",
 			"With delivery.ephemeral, the provider revokes the pass when Terraform does not confirm its consumers, which would leave the mailed or vaulted copy dead. "+

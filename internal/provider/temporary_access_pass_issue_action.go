@@ -70,7 +70,6 @@ func (a *temporaryAccessPassIssueAction) Schema(_ context.Context, _ action.Sche
 				Validators: removeMethodsValidators()},
 			"delivery": schema.SingleNestedAttribute{Required: true, MarkdownDescription: "Where the pass goes: `email` and/or `key_vault`.",
 				Attributes: map[string]schema.Attribute{
-					"ephemeral": schema.BoolAttribute{Optional: true, MarkdownDescription: "Not available to an action: there is no ephemeral resource to receive the pass."},
 					"email": schema.SingleNestedAttribute{Optional: true, MarkdownDescription: descEmail, Attributes: map[string]schema.Attribute{
 						"sender":     schema.StringAttribute{Required: true, MarkdownDescription: descSender},
 						"to_manager": schema.BoolAttribute{Optional: true, MarkdownDescription: descToManager},

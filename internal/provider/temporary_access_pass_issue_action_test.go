@@ -59,9 +59,9 @@ func TestTemporaryAccessPassIssueAction_protocolBadInputWritesNothing(t *testing
 		t.Fatalf("want the lifetime refused, got %+v", diags)
 	}
 	call = lostPhoneCall(ot)
-	call["delivery"] = map[string]any{"ephemeral": true}
-	if _, diags := invokeAction(t, server, "entra_temporary_access_pass_issue", call); len(diags) == 0 || diags[0].Summary != "No hand-over from an action" {
-		t.Fatalf("want the hand-over refused, got %+v", diags)
+	call["delivery"] = map[string]any{}
+	if _, diags := invokeAction(t, server, "entra_temporary_access_pass_issue", call); len(diags) == 0 || diags[0].Summary != "No delivery channel" {
+		t.Fatalf("want the empty delivery refused, got %+v", diags)
 	}
 	if c := ot.Counters(); c.Writes != 0 {
 		t.Fatalf("a refused action wrote: %v", c.ByRoute)
