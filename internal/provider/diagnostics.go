@@ -115,7 +115,7 @@ func reachAdvice(kind graph.FailureKind, untrusted, proxy bool, setting string) 
 func tokenEndpointUnreachable(authErr *auth.Error, kind graph.FailureKind) (summary, detail string) {
 	summary, setting := "Could not reach the Microsoft Entra token endpoint", authoritySetting
 	var b strings.Builder
-	b.WriteString("could not get an access token for Microsoft Graph, because a token endpoint gave no answer. Tried, in order:\n")
+	b.WriteString("could not get an access token for Microsoft Graph, because the token endpoint could not be reached. Tried, in order:\n")
 	for _, s := range authErr.Sources {
 		fmt.Fprintf(&b, "  - %s (%s)\n", s.Name, s.Settings)
 		if s.Name == "managed identity" || s.Name == "Azure CLI" {

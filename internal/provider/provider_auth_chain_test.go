@@ -184,8 +184,8 @@ func TestAccAuth_untrustedSignInHostNamesTheTrustSettings(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: readsPolicyWith(tenant, fmt.Sprintf("authority_host = %q", untrusted.URL)),
 			// That the advice about secrets and tenant ids is absent is checked in internal/auth TestUntrustedSignInHostNamesTheTrustSettings.
-			ExpectError: outputMatching("Could not sign in to Microsoft Entra ID", "client secret", "failed",
-				"certificate signed by unknown authority", "TLS trust problem", "authority_host", "SSL_CERT_FILE", "SSL_CERT_DIR"),
+			ExpectError: outputMatching("Could not reach the Microsoft Entra token endpoint", "client secret",
+				"certificate signed by unknown authority", "not trusted", "authority_host", "SSL_CERT_FILE", "SSL_CERT_DIR"),
 		}},
 	})
 }

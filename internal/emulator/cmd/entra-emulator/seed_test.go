@@ -11,7 +11,7 @@ import (
 	"github.com/entra-tap/terraform-provider-entra/internal/emulator/control"
 )
 
-// The demo's seed file (examples/demo/tenant.json) predates managers, mail and vaults: it must stay valid.
+// The demo's seed file (examples/demo/tenant.json), with its managers, mailboxes and vault.
 func TestSeedDemoFile(t *testing.T) {
 	emu, err := emulator.Start(emulator.Options{StateDir: t.TempDir()})
 	if err != nil {
@@ -23,7 +23,7 @@ func TestSeedDemoFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := readVars(t, vars)
-	if got["ada_id"] == "" || got["staff_group_id"] == "" || got["ada_mail"] != "" {
+	if got["ada_id"] == "" || got["staff_group_id"] == "" || got["ada_mail"] == "" || got["onboarding_vault_uri"] == "" {
 		t.Errorf("tfvars %v", got)
 	}
 }
