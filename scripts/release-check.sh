@@ -3,7 +3,8 @@
 # platform, linux/amd64 unless RELEASE_CHECK_PLATFORM=os/arch, and checks of what the Registry relies on:
 #   - each provider zip holds exactly one binary, terraform-provider-entra_v<version>[.exe], and no emulator;
 #   - the emulator has archives of its own, entra-emulator_<version>_<os>_<arch>.zip;
-#   - SHA256SUMS lists every zip of both and the registry manifest, and the sums match.
+#   - SHA256SUMS lists every provider zip and the registry manifest, and no emulator zip (each line of it becomes a
+#     hash in users' lock files), and the sums match.
 # With --all (make release-snapshot) every platform of .goreleaser.yml is built, and sizes are printed.
 # goreleaser's own timeout is raised to $RELEASE_TIMEOUT (3h): every platform takes over an hour on two busy cores.
 # goreleaser comes from tools/release/go.mod (bin/goreleaser, built by the GNUmakefile).
@@ -65,8 +66,11 @@ for z in "${provider_zips[@]}" "${emulator_zips[@]}"; do
 	fi
 	printf '%-62s %12s %12s\n' "$(basename "$z")" "$(awk '{print $2}' <<<"$binaries" | head -1)" "$(stat -c %s "$z")"
 done
-for f in "${provider_zips[@]}" "${emulator_zips[@]}"; do
+for f in "${provider_zips[@]}"; do
 	if ! grep -q "  $(basename "$f")\$" "$sums"; then echo "$(basename "$f") is not in $(basename "$sums")"; fail=1; fi
+done
+for f in "${emulator_zips[@]}"; do
+	if grep -q "  $(basename "$f")\$" "$sums"; then echo "$(basename "$f") is in $(basename "$sums"): it would add a hash to every user's lock file"; fail=1; fi
 done
 manifest="terraform-provider-entra_${version}_manifest.json"
 if ! grep -qx "$(sha256sum terraform-registry-manifest.json | cut -d' ' -f1)  $manifest" "$sums"; then
@@ -74,4 +78,4 @@ if ! grep -qx "$(sha256sum terraform-registry-manifest.json | cut -d' ' -f1)  $m
 fi
 (cd dist && sha256sum --quiet --ignore-missing -c "$(basename "$sums")") || fail=1
 if ((fail)); then echo "release check failed"; exit 1; fi
-echo "release check passed: $(basename "$sums") lists ${#provider_zips[@]} provider zips, ${#emulator_zips[@]} emulator zips and the manifest"
+echo "release check passed: $(basename "$sums") lists ${#provider_zips[@]} provider zips and the manifest; ${#emulator_zips[@]} emulator zips beside it"

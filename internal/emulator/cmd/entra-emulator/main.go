@@ -3,6 +3,7 @@
 //
 //	go run ./internal/emulator/cmd/entra-emulator [-addr 127.0.0.1:0] [-env-file .emulator/env]
 //	    [-state-dir .emulator] [-tenant-id GUID] [-latency 0s] [-seed tenant.json [-seed-tfvars out.tfvars.json]] [-v]
+//	go run ./internal/emulator/cmd/entra-emulator -version
 //
 // stdout gets two lines, the URL and the env file path, so scripts can read them. With -v every request
 // is logged to stderr (method, path, route, status; never bodies, headers or secrets). SIGINT or SIGTERM
@@ -23,6 +24,9 @@ import (
 
 	"github.com/entra-tap/terraform-provider-entra/internal/emulator"
 )
+
+// version is set by the release build (-ldflags "-X main.version=...").
+var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -46,8 +50,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	verbose := fs.Bool("v", false, "log one line per request to stderr")
 	seedPath := fs.String("seed", "", "a JSON file of users, groups, methods, managers, mailboxes and vaults to create in the default tenant")
 	seedVars := fs.String("seed-tfvars", "", "with -seed: write the ids Graph assigned as a Terraform variables file (.tfvars.json)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *showVersion {
+		say(stdout, "entra-emulator %s", version)
+		return 0
 	}
 
 	opts := emulator.Options{Addr: *addr, StateDir: *stateDir, TenantID: *tenantID, Latency: *latency}
