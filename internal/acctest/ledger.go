@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/entra-tap/terraform-provider-entra/internal/acctest/consumers"
 )
@@ -32,12 +33,26 @@ func (tn *Tenant) Ledger(keyPrefix string, users ...string) Ledger {
 	tn.t.Helper()
 	l := Ledger{Minted: len(tn.IssuedPasses()), Live: map[string]string{}, Held: map[string]string{}}
 	l.Revoked = int(tn.Counters().ByRoute[RouteDeleteTAP])
-	for _, u := range users {
-		passes, err := tn.Graph.ListTAPs(context.Background(), u)
-		if err != nil {
-			tn.t.Fatalf("acctest: listing the passes of %s: %v", u, err)
+	// Read concurrently: under a throttling fault each read may wait out a Retry-After.
+	passes := make([][]map[string]any, len(users))
+	errs := make([]error, len(users))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for i, u := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			passes[i], errs[i] = tn.Graph.ListTAPs(context.Background(), u)
+		}()
+	}
+	wg.Wait()
+	for i, u := range users {
+		if errs[i] != nil {
+			tn.t.Fatalf("acctest: listing the passes of %s: %v", u, errs[i])
 		}
-		for _, p := range passes {
+		for _, p := range passes[i] {
 			if usable, _ := p["methodUsabilityReason"].(string); !strings.EqualFold(usable, "Expired") {
 				l.Live[u], _ = p["id"].(string)
 			}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -142,9 +143,19 @@ func (g *Graph) Do(ctx context.Context, method, path string, body any) (*Respons
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
 }
 
-// call is Do plus error mapping and decoding into out.
+// readRetries bounds how often call repeats a throttled read.
+const readRetries = 30
+
+// call is Do plus error mapping and decoding into out. A read that Graph throttles (429, or 503 with
+// Retry-After) is repeated after the wait it asks for, as a polite client would: tests inspect the tenant
+// while throttling faults are active, and their own reads must not fail the test.
 func (g *Graph) call(ctx context.Context, method, path string, body, out any) error {
 	resp, err := g.Do(ctx, method, path, body)
+	for try := 0; err == nil && method == http.MethodGet && try < readRetries && throttled(resp); try++ {
+		if err = sleepCtx(ctx, retryWait(resp.Header.Get("Retry-After"))); err == nil {
+			resp, err = g.Do(ctx, method, path, body)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -335,4 +346,28 @@ func (g *Graph) list(ctx context.Context, path string) ([]map[string]any, error)
 	}
 	err := g.call(ctx, http.MethodGet, path, nil, &out)
 	return out.Value, err
+}
+
+func throttled(resp *Response) bool {
+	return resp.Status == http.StatusTooManyRequests ||
+		resp.Status == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != ""
+}
+
+// retryWait reads Retry-After in seconds; anything else waits 200 ms.
+func retryWait(header string) time.Duration {
+	if n, err := strconv.Atoi(strings.TrimSpace(header)); err == nil && n >= 0 && n <= 60 {
+		return time.Duration(n) * time.Second
+	}
+	return 200 * time.Millisecond
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
