@@ -50,7 +50,7 @@ func (f *fakeGraph) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	status, body := http.StatusOK, policyJSON
-	if strings.HasSuffix(req.URL.Path, "/getByIds") {
+	if strings.HasSuffix(req.URL.Path, "/users") {
 		body = `{"value":[]}`
 	}
 	if f.status != 0 {
@@ -217,7 +217,7 @@ func (f roundTrip) RoundTrip(req *http.Request) (*http.Response, error) { return
 func TestUserBatcherStopsWhenEveryWaiterGivesUp(t *testing.T) {
 	f := &fakeGraph{hold: make(chan struct{})}
 	defer close(f.hold)
-	b := newUserBatcher(fakeClient(t, f, graph.Reachability{}))
+	b := newUserBatcher(fakeClient(t, f, graph.Reachability{}), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for _, id := range []string{"0b8f4d3c-1a2b-4c5d-8e9f-000000000001", "0b8f4d3c-1a2b-4c5d-8e9f-000000000002"} {
@@ -239,7 +239,7 @@ func TestUserBatcherStopsWhenEveryWaiterGivesUp(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	if f.cancelled.Load() == 0 {
-		t.Error("the shared getByIds request must be cancelled once every waiter gave up")
+		t.Error("the shared user lookup must be cancelled once every waiter gave up")
 	}
 }
 

@@ -21,6 +21,9 @@ import (
 const (
 	routeGetByIds          = "POST /v1.0/directoryObjects/getByIds"
 	routeCheckMemberGroups = "POST /v1.0/users/{id}/checkMemberGroups"
+	routeLookUpUsers       = "GET /v1.0/users"
+	routeBatch             = "POST /v1.0/$batch"
+	routeGetTAP            = "GET /v1.0/users/{id}/authentication/temporaryAccessPassMethods/{id}"
 )
 
 type budget struct {
@@ -53,7 +56,7 @@ func (f stateCheckFunc) CheckState(_ context.Context, _ statecheck.CheckStateReq
 }
 
 func userReads(c control.Counters) int64 {
-	return c.ByRoute[acctest.RouteGetUser] + c.ByRoute[routeGetByIds]
+	return c.ByRoute[acctest.RouteGetUser] + c.ByRoute[routeGetByIds] + c.ByRoute[routeLookUpUsers]
 }
 
 // withLatency makes the tenant answer like a remote service (20 ms a request), so that lookups which
