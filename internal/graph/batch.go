@@ -234,6 +234,9 @@ func (c *Client) sendEach(ctx context.Context, items []batchItem) []batchAnswer 
 	for i, it := range items {
 		go func() {
 			defer func() { done <- struct{}{} }()
+			// Its own logger fields: terraform-plugin-log masks fields in place, so goroutines logging through
+			// one masked context race on its field map.
+			ctx := tflog.SetField(ctx, "graph_request", i)
 			b, err := c.send(ctx, it.info, it.op)
 			answers[i] = batchAnswer{status: http.StatusOK, body: b, err: err}
 		}()
@@ -265,6 +268,7 @@ func (c *Client) sendBatched(ctx context.Context, items []batchItem) []batchAnsw
 			defer func() { done <- struct{}{} }()
 			slots <- struct{}{}
 			defer func() { <-slots }()
+			ctx := tflog.SetField(ctx, "graph_batch", start/MaxBatch) // its own logger fields (see sendEach)
 			got, err := c.batch(ctx, chunk)
 			if errors.Is(err, errBatchRefused) {
 				tflog.Warn(MaskSecrets(ctx), "Microsoft Graph refused a $batch; sending requests one by one from now on", map[string]any{"error": err.Error()})

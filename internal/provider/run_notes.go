@@ -186,10 +186,16 @@ func (n *runNotes) members(k memberKey) (map[string]bool, bool) {
 }
 
 func (n *runNotes) noteUser(ref string, u graph.User) {
+	if n == nil {
+		return
+	}
 	n.write(&n.runFile, n.runPath(), noteLine{Ref: strings.ToLower(ref), User: &u})
 }
 
 func (n *runNotes) noteMembers(k memberKey, in map[string]bool) {
+	if n == nil {
+		return
+	}
 	l := noteLine{Member: &struct {
 		User   string   `json:"user"`
 		Groups string   `json:"groups"`
