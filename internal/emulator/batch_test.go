@@ -88,3 +88,20 @@ func TestBatchPerItemThrottling(t *testing.T) {
 		t.Errorf("sub-requests are counted by route: %v", c.ByRoute)
 	}
 }
+
+// Counters say how many requests came inside a $batch, so that total - batched is the HTTP requests made.
+func TestBatchCountsItsRequests(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	u := f.user("Counted")
+	_ = f.ctl.ClearRequests(f.ctx, f.tid)
+	f.call("GET", "/users/"+u.ID, nil)
+	f.call("POST", "/$batch", map[string]any{"requests": []any{
+		map[string]any{"id": "1", "method": "GET", "url": "/users/" + u.ID},
+		map[string]any{"id": "2", "method": "GET", "url": "/users?$filter=id in ('" + u.ID + "')&$select=id,userType"},
+	}})
+	c, _ := f.ctl.Counters(f.ctx, f.tid)
+	if c.Total != 4 || c.Batched != 2 {
+		t.Errorf("want 4 requests, 2 of them batched: %+v", c)
+	}
+}

@@ -206,15 +206,23 @@ func project(props map[string]any, fields []string) map[string]any {
 var (
 	filterEq         = regexp.MustCompile(`^\s*(\w+)\s+eq\s+(?:'((?:[^']|'')*)'|(true|false))\s*$`)
 	filterStartsWith = regexp.MustCompile(`^\s*startswith\(\s*(\w+)\s*,\s*'((?:[^']|'')*)'\s*\)\s*$`)
+	filterIn         = regexp.MustCompile(`^\s*(\w+)\s+in\s+\(((?:\s*'(?:[^']|'')*'\s*,)*\s*'(?:[^']|'')*'\s*)\)\s*$`)
+	filterInValue    = regexp.MustCompile(`'((?:[^']|'')*)'`)
 )
 
-// filterFunc supports the two $filter shapes tests need: "prop eq 'v'" and "startswith(prop,'v')".
+// filterInLimit: "The maximum number of expressions in a filter clause when using the in operator is 15 items by
+// default" (filter query parameter; known issues, query parameters).
+const filterInLimit = 15
+
+// filterFunc supports the $filter shapes the provider and the tests use: "prop eq 'v'", "prop eq true",
+// "startswith(prop,'v')" and "prop in ('a','b',…)" (at most 15 values).
 func (c *call) filterFunc(known map[string]any, typeName string) (func(map[string]any) bool, *reply) {
 	raw := c.queryOption("filter")
 	if raw == "" {
 		return func(map[string]any) bool { return true }, nil
 	}
 	var prop, want string
+	var oneOf map[string]bool
 	prefix := false
 	if m := filterEq.FindStringSubmatch(raw); m != nil {
 		prop, want = m[1], strings.ReplaceAll(m[2], "''", "'")
@@ -223,6 +231,18 @@ func (c *call) filterFunc(known map[string]any, typeName string) (func(map[strin
 		}
 	} else if m := filterStartsWith.FindStringSubmatch(raw); m != nil {
 		prop, want, prefix = m[1], strings.ReplaceAll(m[2], "''", "'"), true
+	} else if m := filterIn.FindStringSubmatch(raw); m != nil {
+		prop, oneOf = m[1], map[string]bool{}
+		values := filterInValue.FindAllStringSubmatch(m[2], -1)
+		if len(values) > filterInLimit {
+			// Observed: https://github.com/microsoftgraph/microsoft-graph-docs/issues/21098.
+			rep := svcError(svcDirectory, http.StatusBadRequest, "Request_UnsupportedQuery",
+				fmt.Sprintf("Too many child clauses specified in search filter expression containing 'OR' operators: %d. Max allowed: %d.", len(values), filterInLimit))
+			return nil, &rep
+		}
+		for _, v := range values {
+			oneOf[strings.ToLower(strings.ReplaceAll(v[1], "''", "'"))] = true
+		}
 	} else {
 		rep := badRequest(svcGraph, "Invalid filter clause")
 		return nil, &rep
@@ -243,6 +263,9 @@ func (c *call) filterFunc(known map[string]any, typeName string) (func(map[strin
 			return false
 		}
 		got := strings.ToLower(fmt.Sprint(v))
+		if oneOf != nil {
+			return oneOf[got]
+		}
 		if prefix {
 			return strings.HasPrefix(got, strings.ToLower(want))
 		}

@@ -60,6 +60,24 @@ func TestUsers(t *testing.T) {
 	if v := asSlice(r.json(t)["value"]); len(v) != 1 {
 		t.Fatalf("$filter eq: %s", r.body)
 	}
+	// `in`, as many users' lookups use it: ids or principal names, in any case, at most 15 values.
+	r = f.call("GET", "/users?$filter=id in ('"+alice.ID+"','00000000-0000-0000-0000-00000000dead')&$select=id,accountEnabled", nil)
+	if v := asSlice(r.json(t)["value"]); len(v) != 1 || asMap(v[0])["accountEnabled"] != true {
+		t.Fatalf("$filter in by id: %s", r.body)
+	}
+	r = f.call("GET", "/users?$filter=userPrincipalName in ('"+strings.ToUpper(alice.UserPrincipalName)+"')", nil)
+	if v := asSlice(r.json(t)["value"]); len(v) != 1 {
+		t.Fatalf("$filter in by principal name: %s", r.body)
+	}
+	values := make([]string, 16)
+	for i := range values {
+		values[i] = fmt.Sprintf("'u%d@x.com'", i)
+	}
+	r = f.call("GET", "/users?$filter=userPrincipalName in ("+strings.Join(values, ",")+")", nil)
+	expectStatus(t, r, 400)
+	if code, msg, _ := r.odataError(t); code != "Request_UnsupportedQuery" || !strings.Contains(msg, "16. Max allowed: 15") {
+		t.Errorf("16 values: %s %s", code, msg)
+	}
 
 	if err := f.graph.DeleteUser(f.ctx, alice.UserPrincipalName); err != nil {
 		t.Fatal(err)

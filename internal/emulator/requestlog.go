@@ -28,9 +28,12 @@ type logEntry struct {
 }
 
 type counters struct {
-	Total         int64            `json:"total"`
-	Reads         int64            `json:"reads"`
-	Writes        int64            `json:"writes"`
+	Total  int64 `json:"total"`
+	Reads  int64 `json:"reads"`
+	Writes int64 `json:"writes"`
+	// Batched counts the requests among Total that arrived inside a $batch: Total - Batched is the number of
+	// HTTP requests (round trips) the client made.
+	Batched       int64            `json:"batched"`
 	TokenRequests int64            `json:"tokenRequests"`
 	KeyVault      int64            `json:"keyVaultRequests"`
 	ByRoute       map[string]int64 `json:"byRoute"`
@@ -76,6 +79,9 @@ func (s *tenantState) record(tenantID string, x *exchange, status int, faultID s
 	switch x.kind {
 	case "graph":
 		c.Total++
+		if x.batchRequestID != "" {
+			c.Batched++
+		}
 		if x.write {
 			c.Writes++
 		} else {

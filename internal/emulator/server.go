@@ -23,7 +23,11 @@ type Options struct {
 	StateDir string        // where ca.pem / ca-bundle.pem are written; default: a new temp dir
 	TenantID string        // id of the default tenant; default: random GUID
 	Latency  time.Duration // added to every Graph and token request of every tenant (bench); default 0
-	Logf     func(format string, args ...any)
+	// ExtraHosts are further DNS names the TLS certificate is valid for, for a client that cannot be pointed at
+	// another endpoint and reaches the emulator through an HTTP CONNECT proxy (the bench runs a peer provider
+	// hardwired to graph.microsoft.com that way).
+	ExtraHosts []string
+	Logf       func(format string, args ...any)
 }
 
 // TenantCredentials is what a client needs to sign in to one emulated tenant with the default app.

@@ -63,7 +63,7 @@ func (e *Emulator) setupTLS() (*tls.Config, error) {
 	leafTemplate := &x509.Certificate{
 		SerialNumber: newSerial(),
 		Subject:      pkix.Name{CommonName: "127.0.0.1"},
-		DNSNames:     []string{"localhost"},
+		DNSNames:     append([]string{"localhost"}, e.opts.ExtraHosts...),
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 		NotBefore:    now.Add(-time.Hour),
 		NotAfter:     now.Add(365 * 24 * time.Hour),

@@ -9,13 +9,22 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	abstractions "github.com/microsoft/kiota-abstractions-go"
+	absser "github.com/microsoft/kiota-abstractions-go/serialization"
 	kiotaauth "github.com/microsoft/kiota-authentication-azure-go"
 	khttp "github.com/microsoft/kiota-http-go"
+	jsonserialization "github.com/microsoft/kiota-serialization-json-go"
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
 	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
+	"github.com/microsoftgraph/msgraph-sdk-go/directoryobjects"
+	"github.com/microsoftgraph/msgraph-sdk-go/groups"
+	"github.com/microsoftgraph/msgraph-sdk-go/policies"
+	"github.com/microsoftgraph/msgraph-sdk-go/users"
 )
 
 // Options configures a Client.
@@ -36,9 +45,19 @@ type Options struct {
 	Transport http.RoundTripper
 }
 
-// Client calls Microsoft Graph v1.0.
+// Client calls Microsoft Graph v1.0 through msgraph-sdk-go's request builders and request adapter. It does
+// not build the root GraphServiceClient: its methods reach every request builder of the whole Graph API, and
+// the provider's few are reachable from their own packages (users, policies, groups, directoryobjects).
+// Answers are decoded with encoding/json into the few fields the provider reads, except the policy and the pass
+// creation's body, which use the SDK's models: the user, group and directory object models reach almost every
+// Graph model through their navigation properties, and linking them made the binary five times larger.
 type Client struct {
-	sdk      *msgraphsdk.GraphServiceClient
+	adapter abstractions.RequestAdapter
+	// pathParameters hold the base URL, as the root client hands them to its request builders.
+	pathParameters map[string]string
+	retry          RetryPolicy
+	// noBatch is set once Graph (or a proxy in front of it) refuses $batch: requests then go one by one.
+	noBatch  atomic.Bool
 	endpoint string
 	health   *endpointHealth
 	clock    *graphClock
@@ -96,12 +115,41 @@ func New(opts Options) (*Client, error) {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       0,
 	}
+	registerSerializers.Do(func() {
+		// What the root client registers when it is built; JSON is all Graph speaks to this provider.
+		abstractions.RegisterDefaultSerializer(func() absser.SerializationWriterFactory { return jsonserialization.NewJsonSerializationWriterFactory() })
+		abstractions.RegisterDefaultDeserializer(func() absser.ParseNodeFactory { return jsonserialization.NewJsonParseNodeFactory() })
+	})
 	adapter, err := msgraphsdk.NewGraphRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(authProvider, nil, nil, httpClient)
 	if err != nil {
 		return nil, fmt.Errorf("graph: %w", err)
 	}
 	adapter.SetBaseUrl(root + "/v1.0")
-	return &Client{sdk: msgraphsdk.NewGraphServiceClient(adapter), endpoint: root, health: health, clock: clock, cred: cred, scope: scope}, nil
+	return &Client{adapter: adapter, pathParameters: map[string]string{"baseurl": adapter.GetBaseUrl()}, retry: retry,
+		endpoint: root, health: health, clock: clock, cred: cred, scope: scope}, nil
+}
+
+var registerSerializers sync.Once
+
+// The request builders the provider uses, built as the root client builds them.
+func (c *Client) users() *users.UsersRequestBuilder {
+	return users.NewUsersRequestBuilderInternal(c.pathParameters, c.adapter)
+}
+
+func (c *Client) user(idOrUPN string) *users.UserItemRequestBuilder {
+	return c.users().ByUserId(idOrUPN)
+}
+
+func (c *Client) groups() *groups.GroupsRequestBuilder {
+	return groups.NewGroupsRequestBuilderInternal(c.pathParameters, c.adapter)
+}
+
+func (c *Client) directoryObjects() *directoryobjects.DirectoryObjectsRequestBuilder {
+	return directoryobjects.NewDirectoryObjectsRequestBuilderInternal(c.pathParameters, c.adapter)
+}
+
+func (c *Client) policies() *policies.PoliciesRequestBuilder {
+	return policies.NewPoliciesRequestBuilderInternal(c.pathParameters, c.adapter)
 }
 
 // defaultTransport is Kiota's default transport (a clone of http.DefaultTransport, HTTP/2, proxy from the

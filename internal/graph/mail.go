@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 )
 
@@ -19,36 +19,55 @@ type Mailbox struct {
 
 var mailboxSelect = []string{"id", "userPrincipalName", "displayName", "mail"}
 
-func mailboxFromUser(m models.Userable) Mailbox {
-	return Mailbox{ID: deref(m.GetId()), UserPrincipalName: deref(m.GetUserPrincipalName()), DisplayName: deref(m.GetDisplayName()), Mail: deref(m.GetMail())}
+// mailboxJSON is a user or manager as Graph answers with mailboxSelect; a manager that is not a user (an org
+// contact) carries its @odata.type and has no mailbox here.
+type mailboxJSON struct {
+	ODataType         string `json:"@odata.type"`
+	ID                string `json:"id"`
+	UserPrincipalName string `json:"userPrincipalName"`
+	DisplayName       string `json:"displayName"`
+	Mail              string `json:"mail"`
+}
+
+func (m mailboxJSON) mailbox() *Mailbox {
+	if m.ODataType != "" && m.ODataType != "#microsoft.graph.user" {
+		return &Mailbox{ID: m.ID}
+	}
+	return &Mailbox{ID: m.ID, UserPrincipalName: m.UserPrincipalName, DisplayName: m.DisplayName, Mail: m.Mail}
 }
 
 // GetMailbox reads a user with their mail address.
 func (c *Client) GetMailbox(ctx context.Context, idOrUPN string) (*Mailbox, error) {
-	m, err := c.sdk.Users().ByUserId(idOrUPN).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
+	op := operation{"reading the mail address of user " + idOrUPN, permUserRead}
+	info, err := c.user(idOrUPN).ToGetRequestInformation(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
 		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: mailboxSelect},
 	})
 	if err != nil {
-		return nil, wrap(ctx, operation{"reading the mail address of user " + idOrUPN, permUserRead}, err)
+		return nil, err
 	}
-	mb := mailboxFromUser(m)
-	return &mb, nil
+	var m mailboxJSON
+	if err := c.getJSON(ctx, info, op, &m); err != nil {
+		return nil, err
+	}
+	return m.mailbox(), nil
 }
 
-// GetManager reads a user's manager (GET /users/{id}/manager). A user without a manager is ErrNotFound.
+// GetManager reads a user's manager (GET /users/{id}/manager). A user without a manager is ErrNotFound. The
+// answer is decoded here rather than by the SDK: its directoryObject parser links every directory type into
+// the binary.
 func (c *Client) GetManager(ctx context.Context, userID string) (*Mailbox, error) {
-	obj, err := c.sdk.Users().ByUserId(userID).Manager().Get(ctx, &users.ItemManagerRequestBuilderGetRequestConfiguration{
+	op := operation{"reading the manager of user " + userID, permUserRead}
+	info, err := c.user(userID).Manager().ToGetRequestInformation(ctx, &users.ItemManagerRequestBuilderGetRequestConfiguration{
 		QueryParameters: &users.ItemManagerRequestBuilderGetQueryParameters{Select: mailboxSelect},
 	})
 	if err != nil {
-		return nil, wrap(ctx, operation{"reading the manager of user " + userID, permUserRead}, err)
+		return nil, err
 	}
-	u, ok := obj.(models.Userable)
-	if !ok {
-		return &Mailbox{ID: deref(obj.GetId())}, nil // a manager that is not a user (an org contact) has no mailbox here
+	var m mailboxJSON
+	if err := c.getJSON(ctx, info, op, &m); err != nil {
+		return nil, err
 	}
-	mb := mailboxFromUser(u)
-	return &mb, nil
+	return m.mailbox(), nil
 }
 
 // Message is a plain-text mail.
@@ -65,34 +84,35 @@ type Recipient struct{ Name, Address string }
 // its Sent Items, and returns Graph's request id (sendMail answers 202 with no body). A 503 or 504 may come
 // after Exchange accepted the message, so it is not resent (which could send the pass twice); only a 429 is.
 func (c *Client) SendMail(ctx context.Context, sender string, msg Message) (requestID string, err error) {
-	body := users.NewItemSendMailPostRequestBody()
-	m := models.NewMessage()
-	m.SetSubject(&msg.Subject)
-	itemBody := models.NewItemBody()
-	text := models.TEXT_BODYTYPE
-	itemBody.SetContentType(&text)
-	itemBody.SetContent(&msg.Body)
-	m.SetBody(itemBody)
-	to := make([]models.Recipientable, 0, len(msg.To))
+	to := make([]map[string]any, 0, len(msg.To))
 	for _, r := range msg.To {
-		rcpt, addr := models.NewRecipient(), models.NewEmailAddress()
-		address, name := r.Address, r.Name
-		addr.SetAddress(&address)
-		if name != "" {
-			addr.SetName(&name)
+		addr := map[string]any{"address": r.Address}
+		if r.Name != "" {
+			addr["name"] = r.Name
 		}
-		rcpt.SetEmailAddress(addr)
-		to = append(to, rcpt)
+		to = append(to, map[string]any{"emailAddress": addr})
 	}
-	m.SetToRecipients(to)
-	body.SetMessage(m)
-	save := false
-	body.SetSaveToSentItems(&save)
+	body := map[string]any{
+		"message": map[string]any{
+			"subject":      msg.Subject,
+			"body":         map[string]any{"contentType": "text", "content": msg.Body},
+			"toRecipients": to,
+		},
+		"saveToSentItems": false,
+	}
+	op := operation{"sending mail from " + sender, permMailSend}
+	// The SDK's request body type would link the whole message model; the builder gives only the address.
+	b := c.user(sender).SendMail().BaseRequestBuilder
+	info, err := withBody(abstractions.NewRequestInformationWithMethodAndUrlTemplateAndPathParameters(abstractions.POST, b.UrlTemplate, b.PathParameters),
+		abstractions.POST, body)
+	if err != nil {
+		return "", err
+	}
 
 	meta := &responseMeta{}
 	ctx = context.WithValue(sendOnce(ctx), responseMetaKey{}, meta)
-	if err := c.sdk.Users().ByUserId(sender).SendMail().Post(ctx, body, nil); err != nil {
-		return "", wrap(ctx, operation{"sending mail from " + sender, permMailSend}, err)
+	if _, err := c.send(ctx, info, op); err != nil {
+		return "", err
 	}
 	return meta.requestID, nil
 }

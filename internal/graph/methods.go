@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
 )
 
 // Authentication method types, as the provider names them: the Graph type without the
@@ -40,50 +38,61 @@ type AuthenticationMethod struct {
 // ListMethods returns every registered method of the user.
 func (c *Client) ListMethods(ctx context.Context, userID string) ([]AuthenticationMethod, error) {
 	op := operation{"listing the authentication methods of user " + userID, methodReadPermission(ctx)}
-	resp, err := c.sdk.Users().ByUserId(userID).Authentication().Methods().Get(ctx, nil)
+	info, err := c.user(userID).Authentication().Methods().ToGetRequestInformation(ctx, nil)
 	if err != nil {
-		return nil, wrap(ctx, op, err)
+		return nil, err
 	}
-	methods := make([]AuthenticationMethod, 0, len(resp.GetValue()))
-	for _, m := range resp.GetValue() {
-		methods = append(methods, methodFromModel(m))
+	var resp struct {
+		Value []methodJSON `json:"value"`
+	}
+	if err := c.getJSON(ctx, info, op, &resp); err != nil {
+		return nil, err
+	}
+	methods := make([]AuthenticationMethod, 0, len(resp.Value))
+	for _, m := range resp.Value {
+		methods = append(methods, m.method())
 	}
 	return methods, nil
 }
 
-func methodFromModel(m models.AuthenticationMethodable) AuthenticationMethod {
-	am := AuthenticationMethod{ID: deref(m.GetId()), CreatedDateTime: m.GetCreatedDateTime()}
-	// Concrete types, not the interfaces: the interface of one method type can be satisfied by another
-	// (every platform credential is also a windowsHelloForBusinessAuthenticationMethodable).
-	switch v := m.(type) {
-	case *models.Fido2AuthenticationMethod:
-		am.Type, am.DisplayName, am.Device = MethodFido2, deref(v.GetDisplayName()), deref(v.GetModel())
-	case *models.MicrosoftAuthenticatorAuthenticationMethod:
-		am.Type, am.DisplayName, am.Device = MethodMicrosoftAuthenticator, deref(v.GetDisplayName()), deref(v.GetDeviceTag())
-	case *models.PhoneAuthenticationMethod:
-		am.Type, am.PhoneNumber = MethodPhone, deref(v.GetPhoneNumber())
-		if t := v.GetPhoneType(); t != nil {
-			am.PhoneType = t.String()
+// methodJSON is an authenticationMethod of any type, with the properties of each type the provider shows
+// (graph-spec §5).
+type methodJSON struct {
+	ODataType       string     `json:"@odata.type"`
+	ID              string     `json:"id"`
+	CreatedDateTime *graphTime `json:"createdDateTime"`
+	DisplayName     string     `json:"displayName"`
+	Model           string     `json:"model"`
+	DeviceTag       string     `json:"deviceTag"`
+	PhoneNumber     string     `json:"phoneNumber"`
+	PhoneType       string     `json:"phoneType"`
+	EmailAddress    string     `json:"emailAddress"`
+	Platform        string     `json:"platform"`
+}
+
+func (m methodJSON) method() AuthenticationMethod {
+	am := AuthenticationMethod{ID: m.ID}
+	if m.CreatedDateTime != nil && !m.CreatedDateTime.IsZero() {
+		t := m.CreatedDateTime.Time
+		am.CreatedDateTime = &t
+	}
+	kind := strings.TrimSuffix(strings.TrimPrefix(m.ODataType, "#microsoft.graph."), "AuthenticationMethod")
+	switch kind {
+	case MethodFido2:
+		am.Type, am.DisplayName, am.Device = MethodFido2, m.DisplayName, m.Model
+	case MethodMicrosoftAuthenticator:
+		am.Type, am.DisplayName, am.Device = MethodMicrosoftAuthenticator, m.DisplayName, m.DeviceTag
+	case MethodPhone:
+		am.Type, am.PhoneNumber, am.PhoneType = MethodPhone, m.PhoneNumber, m.PhoneType
+	case MethodEmail:
+		am.Type, am.EmailAddress = MethodEmail, m.EmailAddress
+	case MethodWindowsHelloForBusiness, MethodPlatformCredential, MethodExternal:
+		am.Type, am.DisplayName = kind, m.DisplayName
+		if kind == MethodPlatformCredential {
+			am.Device = m.Platform
 		}
-	case *models.EmailAuthenticationMethod:
-		am.Type, am.EmailAddress = MethodEmail, deref(v.GetEmailAddress())
-	case *models.SoftwareOathAuthenticationMethod:
-		am.Type = MethodSoftwareOath
-	case *models.WindowsHelloForBusinessAuthenticationMethod:
-		am.Type, am.DisplayName = MethodWindowsHelloForBusiness, deref(v.GetDisplayName())
-	case *models.PlatformCredentialAuthenticationMethod:
-		am.Type, am.DisplayName = MethodPlatformCredential, deref(v.GetDisplayName())
-		if p := v.GetPlatform(); p != nil {
-			am.Device = p.String()
-		}
-	case *models.ExternalAuthenticationMethod:
-		am.Type, am.DisplayName = MethodExternal, deref(v.GetDisplayName())
-	case *models.TemporaryAccessPassAuthenticationMethod:
-		am.Type = MethodTemporaryAccessPass
-	case *models.PasswordAuthenticationMethod:
-		am.Type = MethodPassword
 	default:
-		am.Type = strings.TrimSuffix(strings.TrimPrefix(deref(m.GetOdataType()), "#microsoft.graph."), "AuthenticationMethod")
+		am.Type = kind
 	}
 	return am
 }
@@ -95,7 +104,7 @@ func (c *Client) DeleteMethod(ctx context.Context, userID string, m Authenticati
 	if m.Type == MethodTemporaryAccessPass {
 		op.permission = permTAPWrite
 	}
-	auth := c.sdk.Users().ByUserId(userID).Authentication()
+	auth := c.user(userID).Authentication()
 	var err error
 	switch m.Type {
 	case MethodFido2:

@@ -15,7 +15,7 @@ const tapPolicyID = "TemporaryAccessPass"
 // GetTAPPolicy reads the policy.
 func (c *Client) GetTAPPolicy(ctx context.Context) (*tap.Policy, error) {
 	const op = "reading the Temporary Access Pass policy"
-	cfg, err := c.sdk.Policies().AuthenticationMethodsPolicy().AuthenticationMethodConfigurations().
+	cfg, err := c.policies().AuthenticationMethodsPolicy().AuthenticationMethodConfigurations().
 		ByAuthenticationMethodConfigurationId(tapPolicyID).Get(ctx, nil)
 	if err != nil {
 		return nil, wrap(ctx, operation{op, permPolicyRead}, err)
@@ -29,14 +29,14 @@ func (c *Client) GetTAPPolicy(ctx context.Context) (*tap.Policy, error) {
 
 // UpdateTAPPolicy replaces every setting of the policy with p (PATCH, graph-spec §2.4).
 func (c *Client) UpdateTAPPolicy(ctx context.Context, p tap.Policy) error {
-	_, err := c.sdk.Policies().AuthenticationMethodsPolicy().AuthenticationMethodConfigurations().
+	_, err := c.policies().AuthenticationMethodsPolicy().AuthenticationMethodConfigurations().
 		ByAuthenticationMethodConfigurationId(tapPolicyID).Patch(ctx, policyToModel(p), nil)
 	return wrap(ctx, operation{"updating the Temporary Access Pass policy", permPolicyWrite}, err)
 }
 
 // ResetTAPPolicy reverts the policy to Microsoft's defaults (DELETE, graph-spec §2.5).
 func (c *Client) ResetTAPPolicy(ctx context.Context) error {
-	err := c.sdk.Policies().AuthenticationMethodsPolicy().AuthenticationMethodConfigurations().
+	err := c.policies().AuthenticationMethodsPolicy().AuthenticationMethodConfigurations().
 		ByAuthenticationMethodConfigurationId(tapPolicyID).Delete(ctx, nil)
 	return wrap(ctx, operation{"resetting the Temporary Access Pass policy", permPolicyWrite}, err)
 }

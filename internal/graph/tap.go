@@ -5,7 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	abstractions "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/users"
 )
 
 // TemporaryAccessPass is a user's pass (graph-spec §4.1). Value is set only in the answer to its creation:
@@ -35,56 +36,114 @@ type NewTAP struct {
 
 // CreateTAP issues a pass. Graph replaces any pass the user already holds (graph-spec §4.2).
 func (c *Client) CreateTAP(ctx context.Context, userID string, req NewTAP) (*TemporaryAccessPass, error) {
-	body := models.NewTemporaryAccessPassAuthenticationMethod()
+	op := operation{"issuing a Temporary Access Pass for user " + userID, permTAPWrite}
+	body := map[string]any{"@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethod"}
 	if req.StartDateTime != nil {
-		// Kiota writes a time in its own offset; Graph has rejected non-UTC offsets (graph-spec §4.2).
-		start := req.StartDateTime.UTC()
-		body.SetStartDateTime(&start)
+		// Graph has rejected non-UTC offsets (graph-spec §4.2).
+		body["startDateTime"] = req.StartDateTime.UTC().Format(time.RFC3339Nano)
 	}
 	if req.LifetimeInMinutes != nil {
-		body.SetLifetimeInMinutes(int32Ptr(*req.LifetimeInMinutes))
+		body["lifetimeInMinutes"] = *req.LifetimeInMinutes
 	}
 	if req.IsUsableOnce != nil {
-		body.SetIsUsableOnce(req.IsUsableOnce)
+		body["isUsableOnce"] = *req.IsUsableOnce
 	}
-	m, err := c.sdk.Users().ByUserId(userID).Authentication().TemporaryAccessPassMethods().Post(ctx, body, nil)
+	info, err := c.passes(userID).ToGetRequestInformation(ctx, nil)
+	if err == nil {
+		info, err = withBody(info, abstractions.POST, body)
+	}
 	if err != nil {
-		return nil, c.annotateSkew(wrap(ctx, operation{"issuing a Temporary Access Pass for user " + userID, permTAPWrite}, err))
+		return nil, err
 	}
-	tap := tapFromModel(m)
-	tap.Value = deref(m.GetTemporaryAccessPass())
+	var m tapJSON
+	if err := c.getJSON(ctx, info, op, &m); err != nil {
+		return nil, c.annotateSkew(err)
+	}
+	tap := m.pass()
+	tap.Value = m.Value
 	return &tap, nil
+}
+
+func (c *Client) passes(userID string) *users.ItemAuthenticationTemporaryAccessPassMethodsRequestBuilder {
+	return c.user(userID).Authentication().TemporaryAccessPassMethods()
 }
 
 // ListTAPs returns the user's passes (zero or one, graph-spec §4.3), without their values.
 func (c *Client) ListTAPs(ctx context.Context, userID string) ([]TemporaryAccessPass, error) {
-	resp, err := c.sdk.Users().ByUserId(userID).Authentication().TemporaryAccessPassMethods().Get(ctx, nil)
+	op := operation{"listing the Temporary Access Passes of user " + userID, tapReadPermission(ctx)}
+	info, err := c.passes(userID).ToGetRequestInformation(ctx, nil)
 	if err != nil {
-		return nil, wrap(ctx, operation{"listing the Temporary Access Passes of user " + userID, tapReadPermission(ctx)}, err)
+		return nil, err
 	}
-	passes := make([]TemporaryAccessPass, 0, len(resp.GetValue()))
-	for _, m := range resp.GetValue() {
-		passes = append(passes, tapFromModel(m))
+	var resp struct {
+		Value []tapJSON `json:"value"`
+	}
+	if err := c.getJSON(ctx, info, op, &resp); err != nil {
+		return nil, err
+	}
+	passes := make([]TemporaryAccessPass, 0, len(resp.Value))
+	for _, m := range resp.Value {
+		passes = append(passes, m.pass())
 	}
 	return passes, nil
 }
 
 // GetTAP reads one pass, without its value.
 func (c *Client) GetTAP(ctx context.Context, userID, id string) (*TemporaryAccessPass, error) {
-	m, err := c.sdk.Users().ByUserId(userID).Authentication().TemporaryAccessPassMethods().
-		ByTemporaryAccessPassAuthenticationMethodId(id).Get(ctx, nil)
-	if err != nil {
-		return nil, wrap(ctx, operation{"reading Temporary Access Pass " + id + " of user " + userID, tapReadPermission(ctx)}, err)
+	r := c.GetTAPs(ctx, []PassRef{{UserID: userID, ID: id}})
+	return r[0].Pass, r[0].Err
+}
+
+// PassRef names one pass of one user.
+type PassRef struct{ UserID, ID string }
+
+// PassResult is the answer for one PassRef: the pass, or an error (matching ErrNotFound for a pass that is gone).
+type PassResult struct {
+	Pass *TemporaryAccessPass
+	Err  error
+}
+
+// GetTAPs reads many passes, each with GET /users/{id}/authentication/temporaryAccessPassMethods/{id}, together
+// in $batch envelopes of MaxBatch: Graph has no request that reads the passes of several users.
+func (c *Client) GetTAPs(ctx context.Context, refs []PassRef) []PassResult {
+	out := make([]PassResult, len(refs))
+	items := make([]batchItem, 0, len(refs))
+	index := make([]int, 0, len(refs))
+	for i, r := range refs {
+		info, err := c.passes(r.UserID).ByTemporaryAccessPassAuthenticationMethodId(r.ID).ToGetRequestInformation(ctx, nil)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		items = append(items, batchItem{info: info, op: operation{"reading Temporary Access Pass " + r.ID + " of user " + r.UserID, tapReadPermission(ctx)}})
+		index = append(index, i)
 	}
-	tap := tapFromModel(m)
-	return &tap, nil
+	for j, a := range c.sendBatched(markIdempotent(ctx), items) {
+		i := index[j]
+		if a.err != nil {
+			out[i].Err = a.err
+			continue
+		}
+		var m tapJSON
+		if err := decodeAnswer(items[j].op, a.body, &m); err != nil {
+			out[i].Err = err
+			continue
+		}
+		p := m.pass()
+		out[i].Pass = &p
+	}
+	return out
 }
 
 // DeleteTAP revokes a pass.
 func (c *Client) DeleteTAP(ctx context.Context, userID, id string) error {
-	err := c.sdk.Users().ByUserId(userID).Authentication().TemporaryAccessPassMethods().
-		ByTemporaryAccessPassAuthenticationMethodId(id).Delete(ctx, nil)
-	return wrap(ctx, operation{"revoking Temporary Access Pass " + id + " of user " + userID, permTAPWrite}, err)
+	op := operation{"revoking Temporary Access Pass " + id + " of user " + userID, permTAPWrite}
+	info, err := c.passes(userID).ByTemporaryAccessPassAuthenticationMethodId(id).ToDeleteRequestInformation(ctx, nil)
+	if err != nil {
+		return err
+	}
+	_, err = c.send(ctx, info, op)
+	return err
 }
 
 // annotateSkew adds the measured clock skew to Graph's refusal of a start in the past ("Invalid
@@ -101,14 +160,27 @@ func (c *Client) annotateSkew(err error) error {
 	return err
 }
 
-func tapFromModel(m models.TemporaryAccessPassAuthenticationMethodable) TemporaryAccessPass {
+// tapJSON is a temporaryAccessPassAuthenticationMethod as Graph writes it (graph-spec §4.1).
+type tapJSON struct {
+	ID                    string    `json:"id"`
+	Value                 string    `json:"temporaryAccessPass"`
+	CreatedDateTime       graphTime `json:"createdDateTime"`
+	StartDateTime         graphTime `json:"startDateTime"`
+	LifetimeInMinutes     int       `json:"lifetimeInMinutes"`
+	IsUsableOnce          bool      `json:"isUsableOnce"`
+	IsUsable              bool      `json:"isUsable"`
+	MethodUsabilityReason string    `json:"methodUsabilityReason"`
+}
+
+// pass converts an answer, without the pass's value.
+func (m tapJSON) pass() TemporaryAccessPass {
 	return TemporaryAccessPass{
-		ID:                    deref(m.GetId()),
-		CreatedDateTime:       deref(m.GetCreatedDateTime()).UTC(),
-		StartDateTime:         deref(m.GetStartDateTime()).UTC(),
-		LifetimeInMinutes:     int(deref(m.GetLifetimeInMinutes())),
-		IsUsableOnce:          deref(m.GetIsUsableOnce()),
-		IsUsable:              deref(m.GetIsUsable()),
-		MethodUsabilityReason: deref(m.GetMethodUsabilityReason()),
+		ID:                    m.ID,
+		CreatedDateTime:       m.CreatedDateTime.UTC(),
+		StartDateTime:         m.StartDateTime.UTC(),
+		LifetimeInMinutes:     m.LifetimeInMinutes,
+		IsUsableOnce:          m.IsUsableOnce,
+		IsUsable:              m.IsUsable,
+		MethodUsabilityReason: m.MethodUsabilityReason,
 	}
 }

@@ -42,6 +42,11 @@ type Options struct {
 	Policies PolicySource
 	// UserByID looks a user up by object id (the provider batches these); nil sends one request per user.
 	UserByID func(ctx context.Context, id string) (*graph.User, error)
+	// Users looks a user up by object id or user principal name with every property of graph.User (the full
+	// lookup Check needs); nil sends one request per user.
+	Users func(ctx context.Context, ref string) (*graph.User, error)
+	// MemberGroups says which of groupIDs a user belongs to; nil sends one checkMemberGroups per user.
+	MemberGroups func(ctx context.Context, userID string, groupIDs []string) (map[string]bool, error)
 	// Now is the clock passes are judged by; nil means Graph's, as the client estimates it.
 	Now func() time.Time
 	// Handovers keeps passes for the ephemeral hand-over; nil means a registry of the engine's own.
@@ -53,6 +58,8 @@ type Engine struct {
 	graph     *graph.Client
 	policies  PolicySource
 	userByID  func(ctx context.Context, id string) (*graph.User, error)
+	users     func(ctx context.Context, ref string) (*graph.User, error)
+	members   func(ctx context.Context, userID string, groupIDs []string) (map[string]bool, error)
 	now       func() time.Time
 	handovers *Handovers
 	claims    Claims
@@ -60,9 +67,15 @@ type Engine struct {
 
 // New builds an engine. It makes no request.
 func New(o Options) *Engine {
-	e := &Engine{graph: o.Graph, policies: o.Policies, userByID: o.UserByID, now: o.Now, handovers: o.Handovers}
+	e := &Engine{graph: o.Graph, policies: o.Policies, userByID: o.UserByID, users: o.Users, members: o.MemberGroups, now: o.Now, handovers: o.Handovers}
 	if e.userByID == nil {
 		e.userByID = o.Graph.GetUser
+	}
+	if e.users == nil {
+		e.users = o.Graph.GetUser
+	}
+	if e.members == nil {
+		e.members = o.Graph.CheckMemberGroups
 	}
 	if e.now == nil {
 		e.now = o.Graph.Now // Graph's clock, estimated from its Date headers
@@ -138,9 +151,8 @@ func (e *Engine) Check(ctx context.Context, userRef string, req tap.PassRequest,
 		}
 		findings = append(findings, Finding{Attribute: p.Attribute, Summary: p.Summary, Detail: p.Detail})
 	}
-	// The full read, not the batched one: getByIds returns only a user's default properties, which lack
-	// userType, creationType and accountEnabled.
-	user, err := e.lookUp(ctx, userRef, patience, e.graph.GetUser)
+	// The full lookup: userType, creationType and accountEnabled are among the properties it reads.
+	user, err := e.lookUp(ctx, userRef, patience, e.users)
 	if errors.Is(err, graph.ErrNotFound) {
 		return nil, append(findings, UserNotFound(userRef)), nil
 	}
@@ -179,7 +191,7 @@ func (e *Engine) checkUser(ctx context.Context, user graph.User, policy tap.Poli
 	memberOf := map[string]bool{}
 	if groups := policy.GroupIDs(); len(groups) > 0 {
 		var err error
-		if memberOf, err = e.graph.CheckMemberGroups(ctx, user.ID, groups); err != nil {
+		if memberOf, err = e.members(ctx, user.ID, groups); err != nil {
 			return findings, err
 		}
 	}
@@ -226,7 +238,7 @@ func hasError(findings []Finding) bool {
 // Resolve finds a user to issue a pass to, by object id (through the batched lookup) or user principal name,
 // looking again for up to patience while Graph answers "not found".
 func (e *Engine) Resolve(ctx context.Context, userRef string, patience Patience) (*graph.User, error) {
-	lookup := e.graph.GetUser
+	lookup := e.users
 	if validators.IsGUID(userRef) {
 		lookup = e.userByID
 	}

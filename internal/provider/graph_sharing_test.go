@@ -1,10 +1,13 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 
 	"github.com/entra-tap/terraform-provider-entra/internal/graph"
 	"github.com/entra-tap/terraform-provider-entra/internal/tap"
@@ -50,7 +54,7 @@ func (f *fakeGraph) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	status, body := http.StatusOK, policyJSON
-	if strings.HasSuffix(req.URL.Path, "/getByIds") {
+	if strings.HasSuffix(req.URL.Path, "/users") {
 		body = `{"value":[]}`
 	}
 	if f.status != 0 {
@@ -217,7 +221,7 @@ func (f roundTrip) RoundTrip(req *http.Request) (*http.Response, error) { return
 func TestUserBatcherStopsWhenEveryWaiterGivesUp(t *testing.T) {
 	f := &fakeGraph{hold: make(chan struct{})}
 	defer close(f.hold)
-	b := newUserBatcher(fakeClient(t, f, graph.Reachability{}))
+	b := newUserBatcher(fakeClient(t, f, graph.Reachability{}), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for _, id := range []string{"0b8f4d3c-1a2b-4c5d-8e9f-000000000001", "0b8f4d3c-1a2b-4c5d-8e9f-000000000002"} {
@@ -239,8 +243,45 @@ func TestUserBatcherStopsWhenEveryWaiterGivesUp(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	if f.cancelled.Load() == 0 {
-		t.Error("the shared getByIds request must be cancelled once every waiter gave up")
+		t.Error("the shared user lookup must be cancelled once every waiter gave up")
 	}
 }
 
 func readCloser(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
+
+// Many passes checked at once share their user lookups, and logging from the shared requests is safe under
+// concurrency (terraform-plugin-log masks fields in place).
+func TestUserBatcherSharesLookupsAndLogsSafely(t *testing.T) {
+	var lookups atomic.Int32
+	f := roundTrip(func(req *http.Request) (*http.Response, error) {
+		body := `{"value":[]}`
+		if strings.HasSuffix(req.URL.Path, "/$batch") {
+			body = `{"responses":[]}`
+		} else {
+			lookups.Add(1)
+			var users []string
+			for _, id := range regexp.MustCompile(`[0-9a-f-]{36}`).FindAllString(req.URL.Query().Get("$filter"), -1) {
+				users = append(users, `{"id":"`+id+`","userPrincipalName":"u@x.com","accountEnabled":true}`)
+			}
+			body = `{"value":[` + strings.Join(users, ",") + `]}`
+		}
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, ContentLength: int64(len(body)),
+			Body: readCloser(body), Request: req}, nil
+	})
+	b := newUserBatcher(fakeClient(t, f, graph.Reachability{}), nil)
+	var logs bytes.Buffer
+	ctx := tflogtest.RootLogger(context.Background(), &logs)
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Go(func() {
+			id := fmt.Sprintf("0b8f4d3c-1a2b-4c5d-8e9f-%012d", i)
+			if u, err := b.Get(graph.MaskSecrets(ctx), id); err != nil || u.ID != id {
+				t.Errorf("user %d: %v %v", i, u, err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := lookups.Load(); n > 3 {
+		t.Errorf("10 concurrent lookups took %d requests, want them shared", n)
+	}
+}

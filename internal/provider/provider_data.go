@@ -27,8 +27,9 @@ type providerData struct {
 }
 
 func newProviderData(client *graph.Client, tenantID string) *providerData {
-	d := &providerData{graph: client, policy: &policyCache{client: client}, users: newUserBatcher(client), tenantID: tenantID}
-	d.engine = issuance.New(issuance.Options{Graph: client, Policies: d.policy, UserByID: d.users.Get, Handovers: handovers})
+	d := &providerData{graph: client, policy: &policyCache{client: client}, users: newUserBatcher(client, openRunNotes(tenantID)), tenantID: tenantID}
+	d.engine = issuance.New(issuance.Options{Graph: client, Policies: d.policy, UserByID: d.users.Get, Users: d.users.Get,
+		MemberGroups: d.users.CheckMemberGroups, Handovers: handovers})
 	return d
 }
 

@@ -192,7 +192,7 @@ func (r *temporaryAccessPassResource) Configure(_ context.Context, req resource.
 
 func (r *temporaryAccessPassResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var config temporaryAccessPassModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	resp.Diagnostics.Append(passCodec.get(ctx, req.Config.Raw, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -213,15 +213,15 @@ func (r *temporaryAccessPassResource) ModifyPlan(ctx context.Context, req resour
 		return // destroy, or the provider is not configured yet (validate)
 	}
 	var plan, config temporaryAccessPassModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	resp.Diagnostics.Append(passCodec.get(ctx, req.Plan.Raw, &plan)...)
+	resp.Diagnostics.Append(passCodec.get(ctx, req.Config.Raw, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	var state *temporaryAccessPassModel
 	if !req.State.Raw.IsNull() {
 		state = &temporaryAccessPassModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		resp.Diagnostics.Append(passCodec.get(ctx, req.State.Raw, state)...)
 		if resp.Diagnostics.HasError() {
 			return
 		}
@@ -242,7 +242,7 @@ func (r *temporaryAccessPassResource) ModifyPlan(ctx context.Context, req resour
 			// Nothing but timeouts can change in place: every computed value stays as it is.
 			plan.keepComputed(*state)
 			r.claim(ctx, userRef, state.UserObjectID.ValueString(), state.ID.ValueString(), &resp.Diagnostics)
-			resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+			resp.Diagnostics.Append(passCodec.set(ctx, &resp.Plan, &plan)...)
 			return
 		}
 		// Terraform plans the replacement again as a create, which checks and claims the user.
@@ -251,7 +251,7 @@ func (r *temporaryAccessPassResource) ModifyPlan(ctx context.Context, req resour
 		if !same {
 			plan.UserObjectID, plan.UserPrincipalName = types.StringUnknown(), types.StringUnknown()
 		}
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		resp.Diagnostics.Append(passCodec.set(ctx, &resp.Plan, &plan)...)
 		return
 	}
 
@@ -259,7 +259,7 @@ func (r *temporaryAccessPassResource) ModifyPlan(ctx context.Context, req resour
 	if userRef.IsUnknown() {
 		// A user created in this run: checked when it exists, while applying.
 		plan.UserObjectID, plan.UserPrincipalName = types.StringUnknown(), types.StringUnknown()
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		resp.Diagnostics.Append(passCodec.set(ctx, &resp.Plan, &plan)...)
 		return
 	}
 	request, ok := passRequestFrom(plan.StartDateTime, config.LifetimeInMinutes, config.IsUsableOnce, &resp.Diagnostics)
@@ -291,7 +291,7 @@ func (r *temporaryAccessPassResource) ModifyPlan(ctx context.Context, req resour
 	if checked.Policy.IsUsableOnce && config.IsUsableOnce.IsNull() {
 		plan.IsUsableOnce = types.BoolValue(true) // the policy allows nothing else, now or at apply
 	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(passCodec.set(ctx, &resp.Plan, &plan)...)
 }
 
 // sameUser says whether user_id still names the user the state holds the pass of. It asks Graph only when the
@@ -428,8 +428,8 @@ func (m *temporaryAccessPassModel) keepComputed(state temporaryAccessPassModel) 
 
 func (r *temporaryAccessPassResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan, config temporaryAccessPassModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	resp.Diagnostics.Append(passCodec.get(ctx, req.Plan.Raw, &plan)...)
+	resp.Diagnostics.Append(passCodec.get(ctx, req.Config.Raw, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -470,6 +470,7 @@ func (r *temporaryAccessPassResource) Create(ctx context.Context, req resource.C
 		addIssueError(&resp.Diagnostics, err)
 		return
 	}
+	r.data.users.noteIssued(user.ID, issued.Pass.ID)
 	plan.fromPass(issued.Pass.TemporaryAccessPass, *user)
 	plan.Version = types.Int64Value(issued.Pass.CreatedDateTime.UnixMilli())
 	plan.RemovedMethods = methodList(issued.Removed)
@@ -478,7 +479,7 @@ func (r *temporaryAccessPassResource) Create(ctx context.Context, req resource.C
 	if delivery.storesPass() {
 		plan.TemporaryAccessPass = types.StringValue(issued.Pass.Value)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(passCodec.set(ctx, &resp.State, &plan)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, temporaryAccessPassIdentityModel{UserObjectID: plan.UserObjectID, ID: plan.ID})...)
 	if err != nil {
 		// The pass exists and was delivered; removing methods failed. The state keeps the pass, and the error
@@ -536,7 +537,7 @@ func (m *temporaryAccessPassModel) fromPass(p graph.TemporaryAccessPass, user gr
 
 func (r *temporaryAccessPassResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state temporaryAccessPassModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(passCodec.get(ctx, req.State.Raw, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -558,7 +559,7 @@ func (r *temporaryAccessPassResource) Read(ctx context.Context, req resource.Rea
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	pass, err := r.data.graph.GetTAP(ctx, userID, state.ID.ValueString())
+	pass, err := r.data.users.GetTAP(ctx, userID, state.ID.ValueString())
 	if errors.Is(err, graph.ErrNotFound) {
 		// Revoked, or replaced by a pass issued outside Terraform: the next plan issues a new one.
 		tflog.Info(ctx, "The pass is gone; the next plan issues a new one", map[string]any{"user_id": userID, "pass_id": state.ID.ValueString()})
@@ -593,26 +594,26 @@ func (r *temporaryAccessPassResource) Read(ctx context.Context, req resource.Rea
 	if state.Deliveries.IsNull() {
 		state.Deliveries = receiptList(nil)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(passCodec.set(ctx, &resp.State, &state)...)
 }
 
 // Update records what can change in place (timeouts, a start written with another offset); everything else
 // replaces the pass. Every computed value stays as it is.
 func (r *temporaryAccessPassResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state temporaryAccessPassModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(passCodec.get(ctx, req.Plan.Raw, &plan)...)
+	resp.Diagnostics.Append(passCodec.get(ctx, req.State.Raw, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	plan.keepComputed(state)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(passCodec.set(ctx, &resp.State, &plan)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, temporaryAccessPassIdentityModel{UserObjectID: plan.UserObjectID, ID: plan.ID})...)
 }
 
 func (r *temporaryAccessPassResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state temporaryAccessPassModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(passCodec.get(ctx, req.State.Raw, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -2,151 +2,202 @@ package provider
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
 	"github.com/entra-tap/terraform-provider-entra/internal/graph"
 )
 
-// userBatcher coalesces the user lookups that many passes make at the same time (Terraform opens up to
-// -parallelism of them at once) into directoryObjects/getByIds requests. A lookup is sent at once when none
-// is in flight; lookups arriving meanwhile wait for it and go together in the next request, so batching
-// never adds more than one round trip of delay.
+// How long a lookup waits for others (graph.Coalescer): about one round trip for the plan's checks, which are
+// on every pass's critical path; up to three for a refresh's pass reads, which are not, so that a no-change
+// re-apply costs few requests.
+const (
+	checkLingerFactor = 1.0
+	readLingerFactor  = 3.0
+)
+
+// userBatcher coalesces the directory and pass reads that many passes make at the same time (Terraform runs up
+// to -parallelism of them at once) into shared requests:
+//
+//   - user lookups, by object id or user principal name, with every property the checks need: GET
+//     /users?$filter=id in (…) (15 a request), those requests together in one $batch;
+//   - group membership checks: checkMemberGroups requests together in one $batch;
+//   - pass reads (the refresh of a managed pass): GET …/temporaryAccessPassMethods/{id} requests together in one
+//     $batch.
+//
+// Fallbacks: a $batch Graph refuses makes the client send its requests one by one (graph.Client); a $filter Graph
+// refuses (400) makes user lookups single reads (GET /users/{id}) for the rest of the process; requests throttled
+// inside a $batch are sent again after their Retry-After (graph.Client).
 type userBatcher struct {
-	client *graph.Client
+	client   *graph.Client
+	notes    *runNotes
+	users    *graph.Coalescer[string, *graph.User]
+	members  *graph.Coalescer[memberKey, map[string]bool]
+	passes   *graph.Coalescer[graph.PassRef, *graph.TemporaryAccessPass]
+	oneByOne atomic.Bool
 
-	mu       sync.Mutex
-	pending  map[string][]userWaiter
-	inFlight bool
-	// oneByOne is set once getByIds is refused (it needs Directory.Read.All, where a single user
-	// read needs only User.Read.All): lookups then go one per user.
-	oneByOne bool
+	prefetchOnce sync.Once
+	prefetch     *passPrefetch
 }
 
-type userResult struct {
-	user *graph.User
-	err  error
+// passPrefetch is the read, at a refresh's first pass, of every pass the previous run noted (runNotes).
+type passPrefetch struct {
+	listed  map[graph.PassRef]bool
+	done    chan struct{}
+	results map[graph.PassRef]graph.PassResult // written before done closes
 }
 
-// userWaiter is one Get waiting for its lookup; the request that serves it is abandoned once every
-// waiter it serves has given up (an interrupt cancels them all at once).
-type userWaiter struct {
-	ctx context.Context
-	ch  chan userResult
+type memberKey struct {
+	user   string
+	groups string // the group ids, sorted, comma-separated
 }
 
-// batchLimit is Graph's maximum number of ids in one getByIds request.
-const batchLimit = 1000
-
-func newUserBatcher(client *graph.Client) *userBatcher {
-	return &userBatcher{client: client, pending: map[string][]userWaiter{}}
+func newUserBatcher(client *graph.Client, notes *runNotes) *userBatcher {
+	b := &userBatcher{client: client, notes: notes}
+	b.users = &graph.Coalescer[string, *graph.User]{Fetch: b.fetchUsers, Max: graph.FilterInLimit * graph.MaxBatch,
+		Factor: checkLingerFactor, MinLinger: 2 * time.Millisecond, MaxLinger: 50 * time.Millisecond}
+	b.members = &graph.Coalescer[memberKey, map[string]bool]{Fetch: b.fetchMembers, Max: graph.MaxBatch,
+		Factor: checkLingerFactor, MinLinger: 2 * time.Millisecond, MaxLinger: 50 * time.Millisecond}
+	b.passes = &graph.Coalescer[graph.PassRef, *graph.TemporaryAccessPass]{Fetch: b.fetchPasses, Max: graph.MaxBatch,
+		Factor: readLingerFactor, MinLinger: 5 * time.Millisecond, MaxLinger: 150 * time.Millisecond}
+	return b
 }
 
-// Get returns the user with this object id. A user that does not exist (or has not replicated yet)
-// yields an error matching graph.ErrNotFound.
-func (b *userBatcher) Get(ctx context.Context, id string) (*graph.User, error) {
-	key := strings.ToLower(id)
-	ch := make(chan userResult, 1)
-	b.mu.Lock()
-	if b.oneByOne {
-		b.mu.Unlock()
-		return b.client.GetUser(ctx, id)
+// Get returns the user an object id or user principal name names, with every property of graph.User. A user
+// that does not exist (or has not replicated yet) yields an error matching graph.ErrNotFound.
+func (b *userBatcher) Get(ctx context.Context, ref string) (*graph.User, error) {
+	if u, ok := b.notes.user(ref); ok {
+		return &u, nil // the plan of this run resolved it (runNotes)
 	}
-	b.pending[key] = append(b.pending[key], userWaiter{ctx: ctx, ch: ch})
-	start := !b.inFlight
-	b.inFlight = true
-	b.mu.Unlock()
-	if start {
-		go b.sendAll()
-	}
-	select {
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case r := <-ch:
-		return r.user, r.err
-	}
-}
-
-// sendAll sends the pending lookups, then those that arrived meanwhile, until none is left.
-func (b *userBatcher) sendAll() {
-	for {
-		b.mu.Lock()
-		if len(b.pending) == 0 {
-			b.inFlight = false
-			b.mu.Unlock()
-			return
+	if b.oneByOne.Load() {
+		u, err := b.client.GetUser(ctx, ref)
+		if err == nil {
+			b.notes.noteUser(ref, *u)
 		}
-		batch := map[string][]userWaiter{}
-		for id, waiters := range b.pending {
-			if len(batch) == batchLimit {
-				break
+		return u, err
+	}
+	return b.users.Get(ctx, strings.ToLower(ref))
+}
+
+func (b *userBatcher) fetchUsers(ctx context.Context, refs []string) map[string]graph.Result[*graph.User] {
+	found := b.client.LookUpUsers(graph.MaskSecrets(ctx), refs)
+	out := make(map[string]graph.Result[*graph.User], len(refs))
+	for _, ref := range refs {
+		l := found[ref]
+		switch gerr, ok := graph.AsError(l.Err); {
+		case l.User != nil:
+			out[ref] = graph.Result[*graph.User]{Value: l.User}
+			b.notes.noteUser(ref, *l.User)
+		case ok && gerr.StatusCode == http.StatusBadRequest:
+			// A $filter this Graph does not take (a sovereign cloud, a proxy): one read per user from now on.
+			if !b.oneByOne.Swap(true) {
+				tflog.Warn(ctx, "Microsoft Graph refused a user lookup with $filter; reading users one by one", map[string]any{"error": gerr.Error()})
 			}
-			batch[id] = waiters
-			delete(b.pending, id)
-		}
-		b.mu.Unlock()
-		b.send(batch)
-	}
-}
-
-func (b *userBatcher) send(batch map[string][]userWaiter) {
-	ids := make([]string, 0, len(batch))
-	var first context.Context
-	waiting := 0
-	for id, waiters := range batch {
-		ids = append(ids, id)
-		waiting += len(waiters)
-		if first == nil && len(waiters) > 0 {
-			first = waiters[0].ctx
-		}
-	}
-	// The waiters have contexts of their own; the shared request keeps the first one's values (its
-	// logger), has a bound of its own, and is cancelled when every waiter has given up.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(first), 2*time.Minute)
-	defer cancel()
-	var remaining atomic.Int64
-	remaining.Store(int64(waiting))
-	for _, waiters := range batch {
-		for _, w := range waiters {
-			stop := context.AfterFunc(w.ctx, func() {
-				if remaining.Add(-1) == 0 {
-					cancel()
-				}
-			})
-			defer stop()
-		}
-	}
-	found, err := b.client.GetUsersByID(graph.MaskSecrets(ctx), ids)
-	if errors.Is(err, graph.ErrForbidden) {
-		b.mu.Lock()
-		b.oneByOne = true
-		b.mu.Unlock()
-		for id, waiters := range batch {
-			user, err := b.client.GetUser(graph.MaskSecrets(ctx), id)
-			for _, w := range waiters {
-				w.ch <- userResult{user: user, err: err}
+			u, err := b.client.GetUser(ctx, ref)
+			out[ref] = graph.Result[*graph.User]{Value: u, Err: err}
+			if err == nil {
+				b.notes.noteUser(ref, *u)
 			}
-		}
-		return
-	}
-	for id, waiters := range batch {
-		var r userResult
-		switch u, ok := found[id]; {
-		case err != nil:
-			r.err = err
-		case !ok:
-			r.err = &graph.Error{Operation: "looking up user " + id, StatusCode: http.StatusNotFound, Code: "Request_ResourceNotFound",
-				Message: fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", id)}
+		case l.Err != nil:
+			out[ref] = graph.Result[*graph.User]{Err: l.Err}
 		default:
-			r.user = &u
-		}
-		for _, w := range waiters {
-			w.ch <- r
+			out[ref] = graph.Result[*graph.User]{Err: graph.UserNotFoundError(ref)}
 		}
 	}
+	return out
+}
+
+// CheckMemberGroups returns which of groupIDs the user belongs to, sharing a $batch with concurrent checks.
+func (b *userBatcher) CheckMemberGroups(ctx context.Context, userID string, groupIDs []string) (map[string]bool, error) {
+	sorted := slices.Clone(groupIDs)
+	slices.Sort(sorted)
+	key := memberKey{user: strings.ToLower(userID), groups: strings.Join(sorted, ",")}
+	if in, ok := b.notes.members(key); ok {
+		return in, nil
+	}
+	return b.members.Get(ctx, key)
+}
+
+func (b *userBatcher) fetchMembers(ctx context.Context, keys []memberKey) map[memberKey]graph.Result[map[string]bool] {
+	checks := make([]graph.MemberCheck, len(keys))
+	for i, k := range keys {
+		checks[i] = graph.MemberCheck{UserID: k.user, GroupIDs: strings.Split(k.groups, ",")}
+	}
+	results := b.client.CheckMemberGroupsMany(graph.MaskSecrets(ctx), checks)
+	out := make(map[memberKey]graph.Result[map[string]bool], len(keys))
+	for i, k := range keys {
+		out[k] = graph.Result[map[string]bool]{Value: results[i].Member, Err: results[i].Err}
+		if results[i].Err == nil {
+			b.notes.noteMembers(k, results[i].Member)
+		}
+	}
+	return out
+}
+
+// GetTAP reads a pass, sharing a $batch with concurrent reads (a refresh reads every managed pass).
+func (b *userBatcher) GetTAP(ctx context.Context, userID, id string) (*graph.TemporaryAccessPass, error) {
+	ref := graph.PassRef{UserID: userID, ID: id}
+	b.prefetchOnce.Do(func() { b.prefetch = b.startPrefetch(ctx) })
+	if p := b.prefetch; p != nil {
+		if p.listed[ref] {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-p.done:
+			}
+			r := p.results[ref]
+			if r.Err == nil && r.Pass != nil {
+				b.notes.notePass(ref)
+			}
+			return r.Pass, r.Err
+		}
+	}
+	pass, err := b.passes.Get(ctx, ref)
+	if err == nil && pass != nil {
+		b.notes.notePass(ref)
+	}
+	return pass, err
+}
+
+// noteIssued records a pass this run issued, for the next run's refresh.
+func (b *userBatcher) noteIssued(userID, passID string) {
+	b.notes.notePass(graph.PassRef{UserID: userID, ID: passID})
+}
+
+// startPrefetch reads every pass the previous run noted, in $batch envelopes, for the Reads of this refresh.
+// Its context keeps the first Read's values but not its cancellation, with a bound of its own.
+func (b *userBatcher) startPrefetch(ctx context.Context) *passPrefetch {
+	refs := b.notes.previousPasses()
+	if len(refs) < 2 {
+		return nil
+	}
+	p := &passPrefetch{listed: make(map[graph.PassRef]bool, len(refs)), done: make(chan struct{}), results: make(map[graph.PassRef]graph.PassResult, len(refs))}
+	for _, r := range refs {
+		p.listed[r] = true
+	}
+	go func() {
+		defer close(p.done)
+		fetchCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		defer cancel()
+		tflog.Debug(ctx, "Reading the passes the previous run held, together", map[string]any{"passes": len(refs)})
+		for i, r := range b.client.GetTAPs(graph.MaskSecrets(fetchCtx), refs) {
+			p.results[refs[i]] = r
+		}
+	}()
+	return p
+}
+
+func (b *userBatcher) fetchPasses(ctx context.Context, refs []graph.PassRef) map[graph.PassRef]graph.Result[*graph.TemporaryAccessPass] {
+	results := b.client.GetTAPs(graph.MaskSecrets(ctx), refs)
+	out := make(map[graph.PassRef]graph.Result[*graph.TemporaryAccessPass], len(refs))
+	for i, r := range refs {
+		out[r] = graph.Result[*graph.TemporaryAccessPass]{Value: results[i].Pass, Err: results[i].Err}
+	}
+	return out
 }

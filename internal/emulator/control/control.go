@@ -201,9 +201,12 @@ type Request struct {
 
 // Counters summarises a tenant's Graph traffic.
 type Counters struct {
-	Total         int64            `json:"total"`
-	Reads         int64            `json:"reads"`
-	Writes        int64            `json:"writes"`
+	Total  int64 `json:"total"`
+	Reads  int64 `json:"reads"`
+	Writes int64 `json:"writes"`
+	// Batched counts the requests among Total that arrived inside a $batch; Total - Batched is the number
+	// of HTTP requests (round trips) to Graph.
+	Batched       int64            `json:"batched"`
 	TokenRequests int64            `json:"tokenRequests"`
 	KeyVault      int64            `json:"keyVaultRequests"`
 	ByRoute       map[string]int64 `json:"byRoute"`
