@@ -28,6 +28,12 @@ if [[ -n "${TF_ACC_TERRAFORM_PATH:-}" ]]; then
 	exit 0
 fi
 
+# The Graph client's concurrency (shared reads, $batch, the coalescer) under the race detector, where cgo is here.
+if [[ "$(go env CGO_ENABLED)" == 1 ]] && command -v "$(go env CC)" >/dev/null 2>&1; then
+	echo "==> go test -race ./internal/graph/ ./internal/issuance/"
+	go test -race "${flags[@]}" ./internal/graph/ ./internal/issuance/
+fi
+
 make --no-print-directory tofu
 if command -v terraform >/dev/null 2>&1; then
 	run "$(command -v terraform)" ./...

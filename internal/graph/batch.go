@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"mime"
 	"net/http"
 	"strconv"
@@ -113,7 +114,8 @@ func (c *Client) batchOnce(ctx context.Context, items []batchItem, pending []int
 		}
 		req.Requests = append(req.Requests, e)
 	}
-	info := abstractions.NewRequestInformationWithMethodAndUrlTemplateAndPathParameters(abstractions.POST, "{+baseurl}/$batch", c.pathParameters)
+	// A copy: the adapter writes the base URL into a request's path parameters, and batches run concurrently.
+	info := abstractions.NewRequestInformationWithMethodAndUrlTemplateAndPathParameters(abstractions.POST, "{+baseurl}/$batch", maps.Clone(c.pathParameters))
 	info.Headers.TryAdd("Accept", "application/json")
 	info, err := withBody(info, abstractions.POST, req)
 	if err != nil {

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"maps"
 	"net/http"
 
 	abstractions "github.com/microsoft/kiota-abstractions-go"
@@ -103,7 +104,7 @@ func (c *Client) SendMail(ctx context.Context, sender string, msg Message) (requ
 	op := operation{"sending mail from " + sender, permMailSend}
 	// The SDK's request body type would link the whole message model; the builder gives only the address.
 	b := c.user(sender).SendMail().BaseRequestBuilder
-	info, err := withBody(abstractions.NewRequestInformationWithMethodAndUrlTemplateAndPathParameters(abstractions.POST, b.UrlTemplate, b.PathParameters),
+	info, err := withBody(abstractions.NewRequestInformationWithMethodAndUrlTemplateAndPathParameters(abstractions.POST, b.UrlTemplate, maps.Clone(b.PathParameters)),
 		abstractions.POST, body)
 	if err != nil {
 		return "", err
