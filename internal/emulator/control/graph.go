@@ -70,35 +70,11 @@ func (g *Graph) Token(ctx context.Context) (string, error) {
 	if g.token != "" && time.Until(g.expires) > 5*time.Minute {
 		return g.token, nil
 	}
-	form := url.Values{
-		"grant_type":    {"client_credentials"},
-		"client_id":     {g.creds.ClientID},
-		"client_secret": {g.creds.ClientSecret},
-		"scope":         {g.baseURL + "/.default"},
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.baseURL+"/"+url.PathEscape(g.creds.TenantID)+"/oauth2/v2.0/token", strings.NewReader(form.Encode()))
+	tok, expires, err := clientCredentialsToken(ctx, g.http, g.baseURL+"/"+url.PathEscape(g.creds.TenantID), g.creds, g.baseURL+"/.default")
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := g.http.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer closeBody(resp)
-	var out struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int    `json:"expires_in"`
-		Error       string `json:"error"`
-		Description string `json:"error_description"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		return "", fmt.Errorf("token endpoint: HTTP %d", resp.StatusCode)
-	}
-	if resp.StatusCode != http.StatusOK || out.AccessToken == "" {
-		return "", fmt.Errorf("token endpoint: HTTP %d %s: %s", resp.StatusCode, out.Error, out.Description)
-	}
-	g.token, g.expires = out.AccessToken, time.Now().Add(time.Duration(out.ExpiresIn)*time.Second)
+	g.token, g.expires = tok, expires
 	return g.token, nil
 }
 
@@ -370,4 +346,38 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// clientCredentialsToken gets an access token for scope from the token endpoint under authority, with the app's
+// client secret (the client credentials grant).
+func clientCredentialsToken(ctx context.Context, client *http.Client, authority string, creds TenantCredentials, scope string) (string, time.Time, error) {
+	form := url.Values{
+		"grant_type":    {"client_credentials"},
+		"client_id":     {creds.ClientID},
+		"client_secret": {creds.ClientSecret},
+		"scope":         {scope},
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(authority, "/")+"/oauth2/v2.0/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	defer closeBody(resp)
+	var out struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int    `json:"expires_in"`
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return "", time.Time{}, fmt.Errorf("token endpoint: HTTP %d", resp.StatusCode)
+	}
+	if resp.StatusCode != http.StatusOK || out.AccessToken == "" {
+		return "", time.Time{}, fmt.Errorf("token endpoint: HTTP %d %s: %s", resp.StatusCode, out.Error, out.Description)
+	}
+	return out.AccessToken, time.Now().Add(time.Duration(out.ExpiresIn) * time.Second), nil
 }

@@ -164,35 +164,14 @@ func (k *KeyVault) authenticate(ctx context.Context, challenge string) (string, 
 	if err != nil {
 		return "", err
 	}
-	form := url.Values{
-		"grant_type":    {"client_credentials"},
-		"client_id":     {k.creds.ClientID},
-		"client_secret": {k.creds.ClientSecret},
-		"scope":         {scope},
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(authorization, "/")+"/oauth2/v2.0/token", strings.NewReader(form.Encode()))
+	tok, expires, err := clientCredentialsToken(ctx, k.http, authorization, k.creds, scope)
 	if err != nil {
 		return "", err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := k.http.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer closeBody(resp)
-	var out struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int    `json:"expires_in"`
-		Error       string `json:"error"`
-		Description string `json:"error_description"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.AccessToken == "" {
-		return "", fmt.Errorf("token endpoint: HTTP %d %s: %s", resp.StatusCode, out.Error, out.Description)
 	}
 	k.mu.Lock()
-	k.token, k.expires = out.AccessToken, time.Now().Add(time.Duration(out.ExpiresIn)*time.Second)
+	k.token, k.expires = tok, expires
 	k.mu.Unlock()
-	return out.AccessToken, nil
+	return tok, nil
 }
 
 // call is Do plus error mapping and decoding into out.
